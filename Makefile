@@ -1,0 +1,47 @@
+# Two entry points: `make run` (set up, then open the app) and `make test` (set up, then lint,
+# type-check and test). Both create a virtualenv in .venv from this project's own files.
+PYTHON ?= python3
+VENV ?= .venv
+# A CPU build of torch: an unpinned torch pulls a multi-GB CUDA build. Override for a GPU machine.
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+export QT_QPA_PLATFORM ?= offscreen
+export SDL_VIDEODRIVER ?= dummy
+export SDL_AUDIODRIVER ?= dummy
+
+.PHONY: setup run demo test lint typecheck bench screenshots clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+run: setup
+	QT_QPA_PLATFORM=$${DISPLAY:+xcb} $(BIN)/recorder-app --env CartPole-v1
+
+demo: setup
+	$(BIN)/bc record CartPole-v1 --expert bc.experts:cartpole_balance --episodes 10 --out demo/expert_cartpole.npz
+	$(BIN)/bc info demo/expert_cartpole.npz
+
+lint: setup
+	$(BIN)/ruff check bc recorder_app tests bench
+	$(BIN)/ruff format --check bc recorder_app tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -q
+
+bench: setup
+	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+screenshots: setup
+	$(BIN)/python docs/take_screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,7 @@
+"""Run the `bc` command as `python -m bc`."""
+
+import sys
+
+from bc.cli import main
+
+sys.exit(main())

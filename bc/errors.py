@@ -1,0 +1,53 @@
+"""The exception family of `bc`: every message says what was expected, what was found, and where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class BCError(Exception):
+    """Base class of every error `bc` raises on purpose; its message is one line for a user."""
+
+
+class DatasetError(BCError):
+    """A dataset file is unreadable or breaks the format; lists every problem found at once."""
+
+    def __init__(self, path: str | Path | None, problems: Sequence[str]) -> None:
+        self.path = None if path is None else str(path)
+        self.problems = list(problems) or ["unknown problem"]
+        where = self.path if self.path is not None else "trajectory data"
+        if len(self.problems) == 1:
+            message = f"{where}: {self.problems[0]}"
+        else:
+            listed = "; ".join(self.problems)
+            message = f"{where}: {len(self.problems)} problems: {listed}"
+        super().__init__(message)
+
+
+class MissingImagesError(DatasetError):
+    """Image files referenced by a dataset are missing or unreadable."""
+
+
+class UnsupportedSpaceError(BCError):
+    """A Gymnasium space this project cannot record or train on."""
+
+
+class SpaceMismatchError(BCError):
+    """A dataset's observations or actions do not fit an env's (or a policy's) spaces."""
+
+
+class EnvError(BCError):
+    """An env could not be made: unknown id, bad kwargs, missing extra."""
+
+
+class DatasetWriteError(BCError):
+    """Writing a dataset failed (a full disk, no permission); nothing on disk was corrupted."""
+
+
+class PolicyFileError(BCError):
+    """A policy file is missing, corrupt, or was not written by `bc`."""
+
+
+class ExpertError(BCError):
+    """An expert spec cannot be resolved, or an expert returned an invalid action."""

@@ -1,0 +1,161 @@
+"""Which Gymnasium spaces are supported, how they are described in JSON, and action coercion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from bc.errors import SpaceMismatchError, UnsupportedSpaceError
+
+SUPPORTED = "Box or Discrete"
+IMAGE_CHANNELS = (1, 3, 4)
+
+
+def check_supported(space: gym.Space[Any], role: str) -> None:
+    """Refuse any space other than Box or Discrete.
+
+    Args:
+        space: the observation or action space.
+        role: "observation" or "action", used in the message.
+
+    Raises:
+        UnsupportedSpaceError: naming the space and what is supported.
+    """
+    if isinstance(space, (spaces.Box, spaces.Discrete)):
+        return
+    raise UnsupportedSpaceError(
+        f"unsupported {role} space {space!r} ({type(space).__name__}); supported: {SUPPORTED}"
+    )
+
+
+def is_image_space(space: gym.Space[Any]) -> bool:
+    """Return True for a uint8 Box of shape (H, W, C) with C in {1, 3, 4} (SB2's rule)."""
+    return (
+        isinstance(space, spaces.Box)
+        and space.dtype == np.uint8
+        and len(space.shape) == 3
+        and space.shape[-1] in IMAGE_CHANNELS
+    )
+
+
+def _bound(values: np.ndarray) -> Any:
+    """Return a Box bound as JSON: one number when every entry is equal, else a nested list."""
+    flat = values.reshape(-1)
+    if flat.size and np.all(flat == flat[0]):
+        return _number(flat[0])
+    return [_number(v) for v in flat]
+
+
+def _number(value: Any) -> float | int | str:
+    """Return a JSON-safe number; infinities become the strings "inf" / "-inf"."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not np.isfinite(value):
+        return "inf" if value > 0 else "-inf"
+    return value  # type: ignore[no-any-return]
+
+
+def describe_space(space: gym.Space[Any]) -> dict[str, Any]:
+    """Describe a Box or Discrete space as a JSON-able dict (see `space_from_description`)."""
+    check_supported(space, "given")
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    assert isinstance(space, spaces.Box)
+    return {
+        "type": "Box",
+        "shape": list(space.shape),
+        "dtype": str(space.dtype),
+        "low": _bound(space.low),
+        "high": _bound(space.high),
+    }
+
+
+def space_from_description(desc: dict[str, Any]) -> gym.Space[Any]:
+    """Rebuild a space from `describe_space`'s dict.
+
+    Raises:
+        UnsupportedSpaceError: for a type other than Box or Discrete, or a malformed dict.
+    """
+    kind = desc.get("type")
+    try:
+        if kind == "Discrete":
+            return spaces.Discrete(int(desc["n"]), start=int(desc.get("start", 0)))
+        if kind == "Box":
+            shape = tuple(int(s) for s in desc["shape"])
+            dtype = np.dtype(desc["dtype"])
+            low = np.asarray(_decode(desc["low"]), dtype=np.float64)
+            high = np.asarray(_decode(desc["high"]), dtype=np.float64)
+            low = np.broadcast_to(low.reshape(-1) if low.ndim else low, (int(np.prod(shape)),))
+            high = np.broadcast_to(high.reshape(-1) if high.ndim else high, (int(np.prod(shape)),))
+            return spaces.Box(
+                low=low.reshape(shape).astype(dtype),
+                high=high.reshape(shape).astype(dtype),
+                shape=shape,
+                dtype=dtype,
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnsupportedSpaceError(f"malformed space description {desc!r}: {exc}") from exc
+    raise UnsupportedSpaceError(f"unsupported space type {kind!r} in {desc!r}; supported: {SUPPORTED}")
+
+
+def _decode(value: Any) -> Any:
+    """Undo `_number`'s string infinities, recursively."""
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if value == "inf":
+        return np.inf
+    if value == "-inf":
+        return -np.inf
+    return value
+
+
+def action_to_array(space: gym.Space[Any], action: Any) -> np.ndarray:
+    """Coerce an expert's action to the array stored in a dataset.
+
+    Discrete actions become int64 of shape (1,); Box actions the space's dtype and shape,
+    clipped into the space (a human's ramped axis may overshoot by rounding).
+
+    Raises:
+        SpaceMismatchError: when the action cannot be read as an element of the space.
+    """
+    if isinstance(space, spaces.Discrete):
+        arr = np.asarray(action)
+        if arr.size != 1:
+            raise SpaceMismatchError(f"expected one discrete action for {space}, got {action!r}")
+        value = int(arr.reshape(-1)[0])
+        if not space.contains(np.int64(value)):
+            raise SpaceMismatchError(f"action {value} is outside {space}")
+        return np.array([value], dtype=np.int64)
+    assert isinstance(space, spaces.Box)
+    arr = np.asarray(action, dtype=np.float64)
+    if arr.size != int(np.prod(space.shape)):
+        raise SpaceMismatchError(
+            f"expected an action of shape {space.shape} for {space}, got shape {arr.shape}"
+        )
+    arr = np.clip(arr.reshape(space.shape), space.low, space.high)
+    return arr.astype(space.dtype)
+
+
+def env_action(space: gym.Space[Any], stored: np.ndarray) -> Any:
+    """Turn a stored action row back into what `env.step` takes (an int for Discrete)."""
+    if isinstance(space, spaces.Discrete):
+        return int(np.asarray(stored).reshape(-1)[0])
+    return np.asarray(stored, dtype=space.dtype).reshape(space.shape)
+
+
+def obs_row_shape(space: gym.Space[Any]) -> tuple[int, ...]:
+    """Return the per-step shape of `obs` in the archive (Discrete: (1,); images: ())."""
+    if isinstance(space, spaces.Discrete):
+        return (1,)
+    if is_image_space(space):
+        return ()
+    return tuple(space.shape)  # type: ignore[arg-type]
+
+
+def action_row_shape(space: gym.Space[Any]) -> tuple[int, ...]:
+    """Return the per-step shape of `actions` in the archive (Discrete: (1,))."""
+    if isinstance(space, spaces.Discrete):
+        return (1,)
+    return tuple(space.shape)  # type: ignore[arg-type]

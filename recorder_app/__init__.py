@@ -1,0 +1,1 @@
+"""The demo recorder desktop app: a thin PyQt6 shell over the `bc` library."""
