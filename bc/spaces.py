@@ -97,7 +97,9 @@ def space_from_description(desc: dict[str, Any]) -> gym.Space[Any]:
             )
     except (KeyError, TypeError, ValueError) as exc:
         raise UnsupportedSpaceError(f"malformed space description {desc!r}: {exc}") from exc
-    raise UnsupportedSpaceError(f"unsupported space type {kind!r} in {desc!r}; supported: {SUPPORTED}")
+    raise UnsupportedSpaceError(
+        f"unsupported space type {kind!r} in {desc!r}; supported: {SUPPORTED}"
+    )
 
 
 def _decode(value: Any) -> Any:
@@ -136,6 +138,24 @@ def action_to_array(space: gym.Space[Any], action: Any) -> np.ndarray:
         )
     arr = np.clip(arr.reshape(space.shape), space.low, space.high)
     return arr.astype(space.dtype)
+
+
+def obs_to_row(space: gym.Space[Any], obs: Any) -> np.ndarray:
+    """Coerce an observation to its stored row: Discrete -> int64 (1,); Box -> its dtype and shape.
+
+    Raises:
+        SpaceMismatchError: the observation does not have the space's shape.
+    """
+    arr = np.asarray(obs)
+    if isinstance(space, spaces.Discrete):
+        if arr.size != 1:
+            raise SpaceMismatchError(f"expected one discrete observation, got shape {arr.shape}")
+        return np.array([int(arr.reshape(-1)[0])], dtype=np.int64)
+    if arr.shape != space.shape:
+        raise SpaceMismatchError(
+            f"observation has shape {arr.shape}, the observation space {space.shape}"
+        )
+    return np.array(arr, dtype=space.dtype, copy=True)
 
 
 def env_action(space: gym.Space[Any], stored: np.ndarray) -> Any:

@@ -1,0 +1,118 @@
+"""Making Gymnasium envs by id with one-line errors, and listing the ones we can record."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import logging
+from typing import Any
+
+import gymnasium as gym
+
+from bc.errors import BCError, EnvError
+from bc.spaces import check_supported
+
+log = logging.getLogger(__name__)
+
+
+def _register_extras(env_id: str) -> None:
+    """Register third-party env families on demand (ALE's Atari games)."""
+    if env_id.startswith("ALE/"):
+        try:
+            import ale_py
+
+            gym.register_envs(ale_py)
+        except ImportError as exc:
+            raise EnvError(
+                f"{env_id} needs the Atari extra: pip install 'gymnasium[atari]'"
+            ) from exc
+
+
+def make_env(
+    env_id: str, render_mode: str | None = "rgb_array", **kwargs: Any
+) -> gym.Env[Any, Any]:
+    """Make an env by id, with its spaces checked.
+
+    Args:
+        env_id: a registered Gymnasium id, e.g. "CartPole-v1" or "ALE/Pong-v5".
+        render_mode: passed to `gym.make` ("rgb_array" for the app, None to skip rendering).
+        **kwargs: the env's own keyword arguments.
+
+    Returns:
+        The env.
+
+    Raises:
+        EnvError: unknown id (with close matches), bad kwargs, or a missing extra.
+        UnsupportedSpaceError: its spaces are not Box or Discrete.
+    """
+    _register_extras(env_id)
+    try:
+        env = gym.make(env_id, render_mode=render_mode, **kwargs)
+    except gym.error.DependencyNotInstalled as exc:
+        raise EnvError(f"{env_id} needs a missing package: {exc}") from exc
+    except gym.error.Error as exc:
+        if env_id not in gym.registry:
+            close = difflib.get_close_matches(env_id, list(gym.registry), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise EnvError(f"unknown env id {env_id!r}{hint}") from exc
+        raise EnvError(f"cannot make {env_id}: {exc}") from exc
+    except TypeError as exc:
+        raise EnvError(f"bad keyword arguments for {env_id} {kwargs}: {exc}") from exc
+    try:
+        check_supported(env.observation_space, "observation")
+        check_supported(env.action_space, "action")
+    except BCError:
+        env.close()
+        raise
+    return env
+
+
+# Families whose spaces are not Box/Discrete, or that need extra packages we do not ship.
+_SKIP_PREFIXES = (
+    "phys2d/",
+    "tabular/",
+    "GymV21",
+    "GymV26",
+    "Blackjack",
+    "ALE/",
+    "Humanoid",
+    "Ant",
+    "HalfCheetah",
+    "Hopper",
+    "InvertedDoublePendulum",
+    "InvertedPendulum",
+    "Pusher",
+    "Reacher",
+    "Swimmer",
+    "Walker2d",
+)
+
+
+@functools.lru_cache(maxsize=2)
+def supported_env_ids(include_atari: bool = False) -> tuple[str, ...]:
+    """Registered env ids whose spaces we support (each made once, without rendering).
+
+    Args:
+        include_atari: also list ALE games (slower: each loads its ROM).
+    """
+    if include_atari:
+        _register_extras("ALE/")
+    found = []
+    for env_id in sorted(gym.registry):
+        if env_id.startswith(_SKIP_PREFIXES) and not (include_atari and env_id.startswith("ALE/")):
+            continue
+        if env_id.startswith("ALE/") and "ram" in env_id:
+            continue
+        try:
+            env = gym.make(env_id)
+        except Exception:  # any env that cannot be made is simply not listed
+            continue
+        try:
+            check_supported(env.observation_space, "observation")
+            check_supported(env.action_space, "action")
+            found.append(env_id)
+        except BCError:
+            pass
+        finally:
+            env.close()
+    return tuple(found)

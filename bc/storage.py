@@ -1,0 +1,571 @@
+"""The SB2 expert archive on disk: `DatasetArrays`, validated `load`, atomic `save`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from bc import journal
+from bc.errors import DatasetError, DatasetWriteError, MissingImagesError, UnsupportedSpaceError
+from bc.images import resolve_image_path
+from bc.spaces import is_image_space, space_from_description
+from bc.trajectory import Episode
+
+log = logging.getLogger(__name__)
+
+SB2_KEYS = ("obs", "actions", "rewards", "episode_returns", "episode_starts")
+EXTRA_KEYS = ("metadata", "episode_terminated", "episode_seeds", "step_times", "episode_created")
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DatasetArrays:
+    """A whole dataset in memory: the five SB2 keys plus our optional extras (filled when absent).
+
+    Extras absent from a file (SB2's files have none) read as: `episode_terminated` True (SB2
+    only knew `done`), `episode_seeds` -1, `step_times` and `episode_created` NaN, `metadata` {}.
+    """
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    episode_returns: np.ndarray
+    episode_starts: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+    episode_terminated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    episode_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    step_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    episode_created: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    path: Path | None = None
+    """The archive this came from (None for in-memory data)."""
+    pending_episodes: int = 0
+    """Episodes read from the crash journal that the archive itself does not hold yet."""
+
+    def __post_init__(self) -> None:
+        problems = _shape_problems(self)
+        if problems:
+            raise DatasetError(self.path, problems)
+        n_ep, n = self.n_episodes, self.n_steps
+        defaults = {
+            "episode_terminated": np.ones(n_ep, dtype=bool),
+            "episode_seeds": np.full(n_ep, -1, dtype=np.int64),
+            "step_times": np.full(n, np.nan),
+            "episode_created": np.full(n_ep, np.nan),
+        }
+        for name, default in defaults.items():
+            if getattr(self, name).size == 0 and default.size != 0:
+                object.__setattr__(self, name, default)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of recorded steps N over all episodes."""
+        return len(self.rewards)
+
+    @property
+    def n_episodes(self) -> int:
+        """Number of episodes E."""
+        return len(self.episode_returns)
+
+    @property
+    def episode_start_indices(self) -> np.ndarray:
+        """Step index at which each episode starts, shape (E,)."""
+        return np.flatnonzero(self.episode_starts)
+
+    @property
+    def episode_lengths(self) -> np.ndarray:
+        """Steps in each episode, shape (E,)."""
+        starts = self.episode_start_indices
+        return np.diff(np.append(starts, self.n_steps))
+
+    def episode_slice(self, index: int) -> slice:
+        """Return the slice of step rows that belong to episode `index`."""
+        starts = self.episode_start_indices
+        if not -len(starts) <= index < len(starts):
+            raise IndexError(f"episode {index} out of range (dataset has {len(starts)})")
+        index %= len(starts)
+        end = starts[index + 1] if index + 1 < len(starts) else self.n_steps
+        return slice(int(starts[index]), int(end))
+
+    @property
+    def is_image(self) -> bool:
+        """True when `obs` holds image file paths."""
+        return self.obs.dtype.kind in "US"
+
+    @property
+    def root(self) -> Path:
+        """Folder that relative image paths are resolved against (the archive's folder)."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def image_path(self, step: int) -> Path:
+        """Resolve the image file of step `step` (archive folder first, then the CWD)."""
+        return resolve_image_path(str(self.obs[step]), self.root)
+
+    def image_paths(self) -> list[Path]:
+        """Resolve every image path, in step order."""
+        root = self.root
+        return [resolve_image_path(str(p), root) for p in self.obs]
+
+    def episode(self, index: int) -> Episode:
+        """Return episode `index` as an `Episode`."""
+        sl = self.episode_slice(index)
+        index %= self.n_episodes
+        return Episode(
+            obs=self.obs[sl],
+            actions=self.actions[sl],
+            rewards=self.rewards[sl],
+            terminated=bool(self.episode_terminated[index]),
+            seed=int(self.episode_seeds[index]),
+            step_times=self.step_times[sl],
+            created=float(self.episode_created[index]),
+        )
+
+    def select_episodes(self, indices: Iterable[int]) -> DatasetArrays:
+        """Return a copy holding only the given episodes, in the given order."""
+        chosen = [int(i) % self.n_episodes for i in indices]
+        if not chosen:
+            raise DatasetError(self.path, ["no episode selected"])
+        rows = np.concatenate([np.arange(self.n_steps)[self.episode_slice(i)] for i in chosen])
+        return replace(
+            self,
+            obs=self.obs[rows],
+            actions=self.actions[rows],
+            rewards=self.rewards[rows],
+            episode_returns=self.episode_returns[chosen],
+            episode_starts=self.episode_starts[rows],
+            episode_terminated=self.episode_terminated[chosen],
+            episode_seeds=self.episode_seeds[chosen],
+            step_times=self.step_times[rows],
+            episode_created=self.episode_created[chosen],
+            pending_episodes=0,
+        )
+
+    def observation_space(self) -> gym.Space[Any]:
+        """The observation space: from the metadata, else inferred from the arrays (SB2 files)."""
+        desc = self.metadata.get("observation_space")
+        if isinstance(desc, dict):
+            return space_from_description(desc)
+        if self.is_image:
+            first = _first_image_shape(self)
+            return spaces.Box(0, 255, shape=first, dtype=np.uint8)
+        if self.obs.ndim == 2 and self.obs.shape[1] == 1 and self.obs.dtype.kind in "iu":
+            return spaces.Discrete(int(self.obs.max()) + 1)
+        dtype = self.obs.dtype
+        if dtype.kind == "f":
+            low, high = -np.inf, np.inf
+        else:
+            info = np.iinfo(dtype) if dtype.kind in "iu" else np.iinfo(np.uint8)
+            low, high = info.min, info.max
+        return spaces.Box(low, high, shape=self.obs.shape[1:], dtype=dtype)  # type: ignore[arg-type]
+
+    def action_space(self) -> gym.Space[Any]:
+        """The action space: from the metadata, else inferred from the arrays (SB2 files).
+
+        SB2 files do not record Box bounds: they are taken from the data's own min and max.
+        """
+        desc = self.metadata.get("action_space")
+        if isinstance(desc, dict):
+            return space_from_description(desc)
+        acts = self.actions
+        if acts.dtype.kind in "iu" and acts.ndim == 2 and acts.shape[1] == 1:
+            return spaces.Discrete(int(acts.max()) + 1)
+        if acts.dtype.kind != "f":
+            raise UnsupportedSpaceError(f"cannot infer an action space from {acts.dtype} actions")
+        return spaces.Box(
+            acts.min(axis=0), acts.max(axis=0), shape=acts.shape[1:], dtype=acts.dtype
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
+        return {
+            "obs": self.obs,
+            "actions": self.actions,
+            "rewards": self.rewards.astype(np.float64, copy=False),
+            "episode_returns": self.episode_returns.astype(np.float64, copy=False),
+            "episode_starts": self.episode_starts.astype(bool, copy=False),
+            "metadata": np.array(json.dumps(self.metadata, sort_keys=True)),
+            "episode_terminated": self.episode_terminated.astype(bool, copy=False),
+            "episode_seeds": self.episode_seeds.astype(np.int64, copy=False),
+            "step_times": self.step_times.astype(np.float64, copy=False),
+            "episode_created": self.episode_created.astype(np.float64, copy=False),
+        }
+
+    def sb2_dict(self) -> dict[str, np.ndarray]:
+        """Return only the five SB2 keys, as `generate_expert_traj` returns them."""
+        arrays = self.to_arrays()
+        return {key: arrays[key] for key in SB2_KEYS}
+
+    @classmethod
+    def from_episodes(
+        cls, episodes: Sequence[Episode], metadata: dict[str, Any] | None = None
+    ) -> DatasetArrays:
+        """Concatenate episodes into one dataset."""
+        if not episodes:
+            raise DatasetError(None, ["no episodes"])
+        starts = [np.zeros(e.length, dtype=bool) for e in episodes]
+        for s in starts:
+            s[0] = True
+        return cls(
+            obs=np.concatenate([e.obs for e in episodes]),
+            actions=np.concatenate([e.actions for e in episodes]),
+            rewards=np.concatenate([e.rewards for e in episodes]).astype(np.float64),
+            episode_returns=np.array([e.ret for e in episodes], dtype=np.float64),
+            episode_starts=np.concatenate(starts),
+            metadata=dict(metadata or {}),
+            episode_terminated=np.array([e.terminated for e in episodes], dtype=bool),
+            episode_seeds=np.array([e.seed for e in episodes], dtype=np.int64),
+            step_times=np.concatenate([e.step_times for e in episodes]).astype(np.float64),
+            episode_created=np.array([e.created for e in episodes], dtype=np.float64),
+        )
+
+
+def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
+    """Join datasets end to end; metadata comes from the first that has any."""
+    if len(parts) == 1:
+        return parts[0]
+    problems = []
+    first = parts[0]
+    for other in parts[1:]:
+        if (
+            other.obs.shape[1:] != first.obs.shape[1:]
+            or other.obs.dtype.kind != first.obs.dtype.kind
+        ):
+            problems.append(
+                f"observations {other.obs.shape[1:]} {other.obs.dtype} do not match "
+                f"{first.obs.shape[1:]} {first.obs.dtype}"
+            )
+        if other.actions.shape[1:] != first.actions.shape[1:]:
+            problems.append(
+                f"actions {other.actions.shape[1:]} do not match {first.actions.shape[1:]}"
+            )
+    if problems:
+        raise DatasetError(first.path, problems)
+    metadata = next((p.metadata for p in parts if p.metadata), {})
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    obs = cat("obs")
+    return DatasetArrays(
+        obs=obs.astype(first.obs.dtype) if obs.dtype.kind not in "US" else obs,
+        actions=cat("actions").astype(first.actions.dtype),
+        rewards=cat("rewards"),
+        episode_returns=cat("episode_returns"),
+        episode_starts=cat("episode_starts"),
+        metadata=metadata,
+        episode_terminated=cat("episode_terminated"),
+        episode_seeds=cat("episode_seeds"),
+        step_times=cat("step_times"),
+        episode_created=cat("episode_created"),
+        path=first.path,
+    )
+
+
+def _shape_problems(d: DatasetArrays) -> list[str]:
+    """Return every way the arrays disagree with FORMAT.md (empty when consistent)."""
+    problems: list[str] = []
+    n = len(d.obs)
+    for name in ("actions", "rewards", "episode_starts"):
+        if len(getattr(d, name)) != n:
+            problems.append(f"'{name}' has {len(getattr(d, name))} rows but 'obs' has {n}")
+    if d.rewards.ndim != 1:
+        problems.append(f"'rewards' must be 1-D, found shape {d.rewards.shape}")
+    if d.episode_starts.ndim != 1 or d.episode_starts.dtype.kind not in "biu":
+        problems.append(
+            f"'episode_starts' must be a 1-D bool array, found {d.episode_starts.dtype} "
+            f"{d.episode_starts.shape}"
+        )
+    elif n and not bool(d.episode_starts[0]):
+        problems.append("'episode_starts' must be True at step 0 (the first episode's start)")
+    n_starts = int(np.count_nonzero(d.episode_starts)) if d.episode_starts.ndim == 1 else -1
+    if d.episode_returns.ndim != 1:
+        problems.append(f"'episode_returns' must be 1-D, found shape {d.episode_returns.shape}")
+    elif n_starts >= 0 and len(d.episode_returns) != n_starts:
+        problems.append(
+            f"'episode_returns' has {len(d.episode_returns)} entries but 'episode_starts' "
+            f"marks {n_starts} episodes"
+        )
+    if d.obs.dtype.kind == "O" or d.actions.dtype.kind == "O":
+        problems.append("arrays hold Python objects; expected numbers or image paths")
+    if d.actions.dtype.kind not in "biuf":
+        problems.append(f"'actions' must be numeric, found {d.actions.dtype}")
+    n_ep = len(d.episode_returns)
+    for name, want in (
+        ("episode_terminated", n_ep),
+        ("episode_seeds", n_ep),
+        ("episode_created", n_ep),
+        ("step_times", n),
+    ):
+        have = getattr(d, name).size
+        if have not in (0, want):
+            problems.append(f"'{name}' has {have} entries, expected {want}")
+    return problems
+
+
+def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
+    """Shape of the first image of an image dataset (read from its file)."""
+    from bc.images import read_image
+
+    if d.n_steps == 0:
+        raise DatasetError(d.path, ["no steps to infer the image shape from"])
+    image = read_image(d.image_path(0))
+    if image is None:
+        raise MissingImagesError(d.path, [f"cannot read image of step 0: {d.obs[0]}"])
+    return (int(image.shape[0]), int(image.shape[1]), int(image.shape[2]))
+
+
+def _read_archive(path: Path) -> DatasetArrays:
+    """Read and validate one archive (no journal), reporting every problem together."""
+    if not path.exists():
+        raise DatasetError(path, ["no such file"])
+    if path.is_dir():
+        raise DatasetError(path, ["is a folder, expected an .npz archive"])
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        raise DatasetError(
+            path, [f"not a readable .npz archive (corrupt or truncated): {exc}"]
+        ) from exc
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise DatasetError(path, ["is a single .npy array, expected an .npz archive of arrays"])
+    with npz:
+        missing = [key for key in SB2_KEYS if key not in npz.files]
+        if missing:
+            found = ", ".join(npz.files) or "none"
+            raise DatasetError(
+                path,
+                [f"missing key(s) {', '.join(missing)} (found: {found}); not an SB2 dataset"],
+            )
+        arrays: dict[str, Any] = {}
+        problems: list[str] = []
+        for key in SB2_KEYS + EXTRA_KEYS:
+            if key not in npz.files:
+                continue
+            try:
+                arrays[key] = npz[key]
+            except ValueError as exc:
+                if "allow_pickle" in str(exc):
+                    problems.append(
+                        f"array '{key}' holds pickled Python objects; refusing to unpickle"
+                    )
+                else:
+                    problems.append(f"array '{key}' is unreadable: {exc}")
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                problems.append(f"array '{key}' is unreadable (corrupt or truncated): {exc}")
+    if problems:
+        raise DatasetError(path, problems)
+    metadata: dict[str, Any] = {}
+    if "metadata" in arrays:
+        try:
+            metadata = json.loads(str(arrays.pop("metadata")))
+        except json.JSONDecodeError as exc:
+            raise DatasetError(path, [f"'metadata' is not valid JSON: {exc}"]) from exc
+        if not isinstance(metadata, dict):
+            raise DatasetError(path, ["'metadata' must be a JSON object"])
+    return DatasetArrays(**arrays, metadata=metadata, path=path)
+
+
+def load(
+    path: str | Path, *, check_images: bool = True, merge_journal: bool = True
+) -> DatasetArrays:
+    """Load an SB2 expert dataset (ours or SB2's), validated, with unmerged episodes recovered.
+
+    Args:
+        path: the `.npz` archive ('.npz' is added when missing, as SB2's save path omits it).
+        check_images: for image datasets, check that every referenced file exists.
+        merge_journal: include finished episodes still in the crash journal (see `journal`).
+
+    Returns:
+        The dataset, with `pending_episodes` counting those recovered from the journal.
+
+    Raises:
+        DatasetError: the file is missing, corrupt, foreign, or its arrays disagree (all
+            problems in one message).
+        MissingImagesError: image files are missing (how many, and the first few by step).
+    """
+    path = normalise_path(path)
+    parts = journal.unmerged_parts(path) if merge_journal else []
+    if path.exists() or not parts:
+        pieces = [_read_archive(path)]
+    else:
+        pieces = []
+    pending = 0
+    for part in parts:
+        try:
+            piece = _read_archive(part)
+        except DatasetError as exc:
+            log.warning("skipping unreadable journal entry %s: %s", part, exc)
+            continue
+        pieces.append(replace(piece, path=path))
+        pending += piece.n_episodes
+    if not pieces:
+        raise DatasetError(path, ["no such file, and no recoverable episodes in its journal"])
+    data = replace(concatenate(pieces), path=path, pending_episodes=pending)
+    if check_images and data.is_image:
+        check_image_files(data)
+    return data
+
+
+def check_image_files(data: DatasetArrays) -> None:
+    """Raise MissingImagesError naming how many image files are missing and which steps."""
+    missing = [(i, p) for i, p in enumerate(data.image_paths()) if not p.is_file()]
+    if missing:
+        shown = ", ".join(f"{data.obs[i]} (step {i})" for i, _ in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise MissingImagesError(
+            data.path, [f"{len(missing)} of {data.n_steps} image files missing: {shown}{more}"]
+        )
+
+
+def normalise_path(path: str | Path) -> Path:
+    """Add '.npz' when missing, as `np.savez` does for SB2's save paths."""
+    p = Path(path)
+    return p if p.suffix == ".npz" else p.with_name(p.name + ".npz")
+
+
+def save(path: str | Path, data: DatasetArrays) -> Path:
+    """Write a dataset atomically (temp file, fsync, rename): a reader sees old or new, never half.
+
+    Raises:
+        DatasetWriteError: the disk refused the write; the previous file is untouched.
+    """
+    path = normalise_path(path)
+    atomic_savez(path, data.to_arrays())
+    return path
+
+
+def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write an uncompressed .npz to a temp file beside `path`, fsync it, then rename it in place.
+
+    Raises:
+        DatasetWriteError: on any OSError (full disk, no permission), after removing the temp file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        reason = exc.strerror or str(exc)
+        raise DatasetWriteError(f"could not write {path}: {reason}") from exc
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (best effort: not every filesystem allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def consolidate(path: str | Path) -> DatasetArrays:
+    """Merge the crash journal into the archive on disk, atomically, and clear the journal.
+
+    Safe against a crash at any point: the archive names the journal files it absorbed, so a
+    journal file left behind after the rename is recognised and removed on the next call.
+    """
+    path = normalise_path(path)
+    parts = journal.unmerged_parts(path)
+    data = load(path, check_images=False)
+    if parts:
+        metadata = dict(data.metadata)
+        metadata["journal_merged"] = [p.name for p in parts]
+        data = replace(data, metadata=metadata, pending_episodes=0)
+        save(path, data)
+    journal.remove_merged(path, data.metadata.get("journal_merged", []))
+    return replace(data, pending_episodes=0)
+
+
+def delete_episodes(path: str | Path, indices: Iterable[int]) -> DatasetArrays:
+    """Remove episodes from a dataset on disk: atomic rewrite, then their image files.
+
+    Image files of the kept episodes keep their names; new recordings number theirs after the
+    highest number in use, so nothing is overwritten.
+
+    Raises:
+        DatasetError: an index is out of range, or every episode would be removed.
+    """
+    path = normalise_path(path)
+    data = consolidate(path)
+    drop = {int(i) for i in indices}
+    bad = sorted(i for i in drop if not 0 <= i < data.n_episodes)
+    if bad:
+        raise DatasetError(path, [f"no episode {bad} (dataset has {data.n_episodes})"])
+    keep = [i for i in range(data.n_episodes) if i not in drop]
+    if not keep:
+        raise DatasetError(path, ["cannot delete every episode; delete the file instead"])
+    kept = data.select_episodes(keep)
+    metadata = {k: v for k, v in kept.metadata.items() if k != "journal_merged"}
+    save(path, replace(kept, metadata=metadata))
+    if data.is_image:
+        kept_files = {str(p) for p in kept.obs}
+        for i in sorted(drop):
+            for stored in data.obs[data.episode_slice(i)]:
+                if str(stored) not in kept_files:
+                    resolve_image_path(str(stored), data.root).unlink(missing_ok=True)
+    return load(path, check_images=False)
+
+
+def space_problems(
+    data: DatasetArrays, observation_space: gym.Space[Any], action_space: gym.Space[Any]
+) -> list[str]:
+    """List every way a dataset's rows do not fit the given spaces (empty when they fit)."""
+    problems: list[str] = []
+    if is_image_space(observation_space):
+        if not data.is_image:
+            problems.append(
+                f"the env's observations are images {observation_space.shape}, the dataset's are "
+                f"{data.obs.shape[1:]} {data.obs.dtype} arrays"
+            )
+        elif data.n_steps and tuple(observation_space.shape) != _first_image_shape(data):  # type: ignore[arg-type]
+            problems.append(
+                f"images are {_first_image_shape(data)}, the env's observations "
+                f"{observation_space.shape}"
+            )
+    elif isinstance(observation_space, spaces.Discrete):
+        if data.obs.shape[1:] != (1,):
+            problems.append(
+                f"observations have shape {data.obs.shape[1:]}, expected (1,) (Discrete)"
+            )
+    elif data.is_image or data.obs.shape[1:] != observation_space.shape:
+        shown = "image paths" if data.is_image else str(data.obs.shape[1:])
+        problems.append(f"observations are {shown}, the env's are {observation_space.shape}")
+    if isinstance(action_space, spaces.Discrete):
+        if data.actions.shape[1:] != (1,) or data.actions.dtype.kind not in "iu":
+            problems.append(
+                f"actions are {data.actions.dtype} {data.actions.shape[1:]}, expected integer (1,) "
+                f"for {action_space}"
+            )
+        elif data.n_steps and (
+            data.actions.min() < action_space.start
+            or data.actions.max() >= action_space.start + action_space.n
+        ):
+            problems.append(
+                f"actions range {data.actions.min()}..{data.actions.max()} exceeds {action_space}"
+            )
+    elif isinstance(action_space, spaces.Box) and data.actions.shape[1:] != action_space.shape:
+        problems.append(
+            f"actions have shape {data.actions.shape[1:]}, the env's {action_space.shape}"
+        )
+    return problems

@@ -1,0 +1,64 @@
+"""Value types: one recorded episode, checked on creation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode's arrays, as they go into the SB2 archive.
+
+    `obs` holds the observation rows (for image datasets: the image paths, relative to the
+    archive's folder); `actions` the action rows; `rewards` one float per step.
+    """
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    terminated: bool = False
+    """True when the env said `terminated`; False for truncated or stopped by the user."""
+    seed: int = -1
+    """The seed passed to `reset()`, or -1 when none was."""
+    step_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Seconds since the episode's start at which each action was taken (NaN when unknown)."""
+    created: float = float("nan")
+    """Unix time at which the episode ended (NaN when unknown)."""
+
+    def __post_init__(self) -> None:
+        n = len(self.rewards)
+        if n == 0:
+            raise ValueError("an episode needs at least one step")
+        if len(self.obs) != n or len(self.actions) != n:
+            raise ValueError(
+                f"episode arrays disagree: {len(self.obs)} obs, {len(self.actions)} actions, "
+                f"{n} rewards"
+            )
+        if self.step_times.size == 0:
+            object.__setattr__(self, "step_times", np.full(n, np.nan))
+        elif len(self.step_times) != n:
+            raise ValueError(f"episode has {n} steps but {len(self.step_times)} step times")
+
+    @property
+    def length(self) -> int:
+        """Number of steps."""
+        return len(self.rewards)
+
+    @property
+    def ret(self) -> float:
+        """Undiscounted return: the sum of the rewards."""
+        return float(np.sum(self.rewards, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    """What a finished episode looked like: small enough to send through a Qt signal."""
+
+    index: int
+    """Position of the episode in the dataset (0-based)."""
+    length: int
+    ret: float
+    terminated: bool
+    seed: int = -1
