@@ -330,6 +330,11 @@ def _read_archive(path: Path) -> DatasetArrays:
         raise DatasetError(path, ["no such file"])
     if path.is_dir():
         raise DatasetError(path, ["is a folder, expected an .npz archive"])
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic[:2] != b"PK":
+        kind = "empty file" if not magic else "does not start with a zip header"
+        raise DatasetError(path, [f"not an .npz archive ({kind})"])
     try:
         npz = np.load(path, allow_pickle=False)
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
@@ -564,8 +569,13 @@ def space_problems(
             problems.append(
                 f"actions range {data.actions.min()}..{data.actions.max()} exceeds {action_space}"
             )
-    elif isinstance(action_space, spaces.Box) and data.actions.shape[1:] != action_space.shape:
-        problems.append(
-            f"actions have shape {data.actions.shape[1:]}, the env's {action_space.shape}"
-        )
+    elif isinstance(action_space, spaces.Box):
+        if data.actions.shape[1:] != action_space.shape:
+            problems.append(
+                f"actions have shape {data.actions.shape[1:]}, the env's {action_space.shape}"
+            )
+        elif action_space.dtype.kind == "f" and data.actions.dtype.kind != "f":
+            problems.append(
+                f"actions are {data.actions.dtype}; the continuous {action_space} takes floats"
+            )
     return problems
