@@ -134,6 +134,7 @@ def generate_expert_traj(
         try:
             for i in range(n_episodes):
                 summary = _run_episode(expert, the_env, recorder, first_seed + i)
+                recorder.flush()  # the episode is on disk before anyone hears it ended
                 log.info(
                     "episode %d: %d steps, return %.2f", summary.index, summary.length, summary.ret
                 )

@@ -29,6 +29,7 @@ from bc.trajectory import Episode, EpisodeSummary
 log = logging.getLogger(__name__)
 
 ErrorCallback = Callable[[str], None]
+SavedCallback = Callable[[EpisodeSummary], None]
 
 
 @dataclass
@@ -48,6 +49,7 @@ class _PendingEpisode:
     """An ended episode on its way to the journal; kept until its file is safely written."""
 
     episode: Episode
+    summary: EpisodeSummary
 
 
 class _Writer:
@@ -104,6 +106,7 @@ class Recorder:
             and a dataset exists, it is kept as `<name>.npz.bak` until this recording ends.
         metadata: extra entries for the archive's metadata (env id and kwargs, fps, input...).
         on_error: called from the writer thread with a one-line message when a write fails.
+        on_saved: called from the writer thread once an ended episode is safely on disk.
 
     Raises:
         UnsupportedSpaceError: a space other than Box or Discrete.
@@ -121,6 +124,7 @@ class Recorder:
         append: bool = False,
         metadata: dict[str, Any] | None = None,
         on_error: ErrorCallback | None = None,
+        on_saved: SavedCallback | None = None,
     ) -> None:
         check_supported(observation_space, "observation")
         check_supported(action_space, "action")
@@ -130,6 +134,7 @@ class Recorder:
         self.images = is_image_space(observation_space)
         self._image_folder = Path(image_folder)
         self._on_error = on_error
+        self._on_saved = on_saved
         self._lock = threading.Lock()
         self._errors: list[str] = []
         self._pending: list[_PendingEpisode] = []
@@ -248,6 +253,7 @@ class Recorder:
         ep = self._open
         assert ep is not None
         row = obs_to_row(self.observation_space, obs)
+        action_row = action_to_array(self.action_space, action)
         if self.images:
             step = self._next_image + len(ep.rewards)
             target = self._image_dir() / f"{step}{IMAGE_EXTENSION}"
@@ -257,7 +263,7 @@ class Recorder:
             ep.obs.append(self._stored_image_path(target))
         else:
             ep.obs.append(row)
-        ep.actions.append(action_to_array(self.action_space, action))
+        ep.actions.append(action_row)
         ep.rewards.append(float(reward))
         ep.times.append(time.monotonic() - ep.started if t is None else float(t))
 
@@ -298,7 +304,7 @@ class Recorder:
         self.n_steps += episode.length
         if self.images:
             self._next_image += episode.length
-        pending = _PendingEpisode(episode)
+        pending = _PendingEpisode(episode, summary)
         with self._lock:
             self._pending.append(pending)
         self._writer.submit(lambda: self._commit(pending))
@@ -419,6 +425,8 @@ class Recorder:
         with self._lock:
             if pending in self._pending:
                 self._pending.remove(pending)
+        if self._on_saved is not None:
+            self._on_saved(pending.summary)
 
     def _retry_images(self, episode: Episode) -> None:
         failed = self._failed_frames

@@ -1,0 +1,133 @@
+"""The `bc` command's dataset sub-commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bc.cli import main
+
+
+def test_record_info_check_plot(tmp_path, capsys):
+    out = tmp_path / "cp.npz"
+    assert (
+        main(
+            [
+                "record",
+                "CartPole-v1",
+                "--expert",
+                "bc.experts:cartpole_balance",
+                "--episodes",
+                "3",
+                "--seed",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "recorded 3 episodes, 1500 steps, mean return 500.00" in capsys.readouterr().out
+    assert main(["info", str(out), "--episodes"]) == 0
+    text = capsys.readouterr().out
+    assert "episodes           3" in text and "truncated" in text
+    assert main(["info", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["steps"] == 1500 and summary["env_id"] == "CartPole-v1"
+    assert main(["check", str(out), "--env", "CartPole-v1"]) == 0
+    assert main(["plot", str(out)]) == 0
+    png = tmp_path / "cp_returns.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_record_lunar_lander_heuristic_and_random(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "record",
+                "LunarLander-v3",
+                "--expert",
+                "bc.experts:lunar_lander_heuristic",
+                "--episodes",
+                "2",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path / "ll"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "record",
+                "LunarLander-v3",
+                "--env-kwargs",
+                '{"continuous": true}',
+                "--expert",
+                "bc.experts:lunar_lander_heuristic",
+                "--episodes",
+                "1",
+                "--out",
+                str(tmp_path / "llc"),
+            ]
+        )
+        == 0
+    )
+    assert main(["record", "Pendulum-v1", "--episodes", "1", "--out", str(tmp_path / "pe")]) == 0
+    with np.load(tmp_path / "llc.npz") as npz:
+        assert npz["actions"].shape[1:] == (2,)
+
+
+def test_check_reports_problems_with_exit_1(tmp_path, capsys, sb2_cartpole):
+    assert main(["check", str(sb2_cartpole), "--env", "Pendulum-v1"]) == 1
+    err = capsys.readouterr().err
+    assert "problem: observations are (4,), the env's are (3,)" in err
+    np.savez(tmp_path / "bad.npz", obs=np.zeros((3, 2)))
+    assert main(["check", str(tmp_path / "bad.npz")]) == 1
+    assert "missing key(s) actions, rewards" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["info", "missing.npz"], "bc info: error: missing.npz: no such file"),
+        (
+            ["record", "NoSuchEnv-v9", "--out", "x"],
+            "bc record: error: unknown env id 'NoSuchEnv-v9'",
+        ),
+        (
+            ["record", "CartPole-v1", "--expert", "os:nothing", "--out", "x"],
+            "bc record: error: module 'os' has no expert 'nothing'",
+        ),
+        (
+            ["record", "CartPole-v1", "--expert", "noexpert", "--out", "x"],
+            "bc record: error: expert must be given as 'module:callable'",
+        ),
+        (
+            ["record", "CartPole-v1", "--env-kwargs", "[1]", "--out", "x"],
+            "bc record: error: --env-kwargs must be a JSON object",
+        ),
+        (
+            ["record", "Blackjack-v1", "--out", "x"],
+            "bc record: error: unsupported observation space Tuple",
+        ),
+    ],
+)
+def test_errors_are_one_line_with_nonzero_exit(tmp_path, args, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bc", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), proc.stderr
+    assert "Traceback" not in proc.stderr
