@@ -58,6 +58,14 @@ def register(sub: Any) -> None:
     plot.add_argument("--out", help="PNG path (default: <dataset>_returns.png)")
     plot.set_defaults(handler=_plot)
 
+    export = sub.add_parser("export", help="write a recorded episode as a GIF or MP4")
+    export.add_argument("dataset")
+    export.add_argument("--episode", type=int, default=0, help="episode index (default 0)")
+    export.add_argument("--out", required=True, help="output file, .gif or .mp4")
+    export.add_argument("--fps", type=float, default=30.0)
+    export.add_argument("--env-kwargs", default=None, help="JSON env kwargs (default: as recorded)")
+    export.set_defaults(handler=_export)
+
 
 def _env_kwargs(text: str) -> dict[str, Any]:
     try:
@@ -212,6 +220,33 @@ def _plot(args: argparse.Namespace) -> int:
         out = out.with_name(out.name + "_returns.png")
     write_returns_histogram(data, out)
     print(f"wrote {out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bc.envs import make_env
+    from bc.export import export_frames
+    from bc.replay import EpisodeReplay
+
+    data = storage.load(args.dataset, check_images=False)
+    env = None
+    if not data.is_image:
+        env_id = data.metadata.get("env_id")
+        if not env_id:
+            raise BCError("the dataset names no env id, so its episodes cannot be re-simulated")
+        kwargs = (
+            _env_kwargs(args.env_kwargs)
+            if args.env_kwargs
+            else dict(data.metadata.get("env_kwargs") or {})
+        )
+        env = make_env(env_id, **kwargs)
+    try:
+        replay = EpisodeReplay(data, args.episode, env)
+        out = export_frames((replay.frame(i) for i in range(len(replay))), args.out, args.fps)
+    finally:
+        if env is not None:
+            env.close()
+    print(f"wrote {out} ({len(replay)} frames)")
     return 0
 
 
