@@ -1,0 +1,290 @@
+"""`DataLoader`: SB2's minibatch loader, decoding images on threads, with bounded prefetch."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bc.errors import DatasetError, MissingImagesError
+from bc.images import read_image, resolve_image_path
+
+log = logging.getLogger(__name__)
+
+Batch = tuple[np.ndarray, np.ndarray]
+
+
+class _EpochEnd:
+    """Marks the end of one epoch in the prefetch queue."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+
+class DataLoader:
+    """Iterate minibatches `(obs, actions)` over `indices`, one epoch per `iter()`.
+
+    SB2's signature and meaning. Differences: a background *thread* prefetches up to
+    `max_queue_len` batches (SB2 used a subprocess, which breaks under the spawn start method);
+    images are decoded by `n_workers` threads into one preallocated array; a batch is never
+    empty; `infinite_loop=False` yields exactly one epoch, after which iterating gives nothing
+    (SB2 blocked forever); `close()` (or the context manager) stops the threads.
+
+    Args:
+        indices: rows of `observations`/`actions` to draw from.
+        observations: the observation rows, or image paths (then images are loaded).
+        actions: the action rows.
+        batch_size: samples per minibatch.
+        n_workers: threads decoding images.
+        infinite_loop: keep producing epochs (True) or stop after one.
+        max_queue_len: batches prepared ahead of the consumer.
+        shuffle: reshuffle `indices` at each epoch.
+        start_process: start the prefetch thread now (else on first use or `start_process()`).
+        backend: accepted for SB2 compatibility; decoding always uses threads.
+        sequential: no prefetch thread; batches are built when asked for.
+        partial_minibatch: yield the last, smaller batch of an epoch.
+        root: folder that relative image paths are resolved against (the archive's folder).
+        seed: seed of the shuffling.
+
+    Raises:
+        DatasetError: no indices, or a batch size below 1.
+    """
+
+    def __init__(
+        self,
+        indices: np.ndarray,
+        observations: np.ndarray,
+        actions: np.ndarray,
+        batch_size: int,
+        n_workers: int = 1,
+        infinite_loop: bool = True,
+        max_queue_len: int = 1,
+        shuffle: bool = False,
+        start_process: bool = True,
+        backend: str = "threading",
+        sequential: bool = False,
+        partial_minibatch: bool = True,
+        *,
+        root: str | Path | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise DatasetError(None, [f"batch_size must be at least 1, got {batch_size}"])
+        self.original_indices = np.asarray(indices, dtype=np.int64).copy()
+        if len(self.original_indices) == 0:
+            raise DatasetError(None, ["a DataLoader needs at least one index"])
+        self.indices = self.original_indices.copy()
+        self.observations = observations
+        self.actions = actions
+        self.batch_size = int(batch_size)
+        self.n_workers = max(1, int(n_workers))
+        self.infinite_loop = infinite_loop
+        self.max_queue_len = max(1, int(max_queue_len))
+        self.shuffle = shuffle
+        self.sequential = sequential
+        self.partial_minibatch = partial_minibatch
+        if backend not in ("threading", "sequential"):
+            log.info("backend %r requested; this DataLoader always decodes on threads", backend)
+        self.backend = backend
+        self.load_images = observations.dtype.kind in "US"
+        self.root = Path.cwd() if root is None else Path(root)
+        self._rng = np.random.default_rng(seed)
+        n = len(self.indices)
+        self.n_minibatches = n // self.batch_size
+        if (partial_minibatch and n % self.batch_size) or self.n_minibatches == 0:
+            # never zero batches: a set smaller than one batch still gives one (partial) batch
+            self.n_minibatches += 1
+        self._image_shape: tuple[int, ...] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._queue: queue.Queue[Any] = queue.Queue(self.max_queue_len)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._epoch = 0  # epoch the consumer reads
+        self._produced_epochs = 0
+        self._batch_in_epoch = 0
+        self._exhausted = False
+        self.start_idx = 0
+        if start_process:
+            self.start_process()
+
+    # -- SB2 API --------------------------------------------------------------------------
+
+    @property
+    def process(self) -> threading.Thread | None:
+        """The prefetch thread (SB2's attribute name), None until started."""
+        return self._thread
+
+    def start_process(self) -> None:
+        """Start the prefetch thread (no-op in sequential mode or when already running)."""
+        if self.sequential or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._produce, name="bc-dataloader", daemon=True)
+        self._thread.start()
+
+    def __len__(self) -> int:
+        return self.n_minibatches
+
+    def __iter__(self) -> DataLoader:
+        if self._batch_in_epoch:
+            # an epoch was abandoned part-way: skip the rest of it
+            self._epoch += 1
+            self._batch_in_epoch = 0
+        self.start_idx = 0
+        return self
+
+    def __next__(self) -> Batch:
+        if self.sequential:
+            return self._sequential_next()
+        if self._thread is None:
+            self.start_process()
+        while True:
+            if self._exhausted:
+                raise StopIteration
+            item = self._queue.get()
+            if isinstance(item, BaseException):
+                self._exhausted = True
+                raise item
+            epoch, payload = item
+            if epoch < self._epoch:
+                continue  # left over from an abandoned epoch
+            if isinstance(payload, _EpochEnd):
+                self._epoch += 1
+                self._batch_in_epoch = 0
+                if not self.infinite_loop:
+                    self._exhausted = True
+                raise StopIteration
+            self._batch_in_epoch += 1
+            self.start_idx = self._batch_in_epoch * self.batch_size
+            return payload  # type: ignore[no-any-return]
+
+    # -- shutdown -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the prefetch thread and the decoding threads; safe to call twice."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None:
+            while thread.is_alive():
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    thread.join(timeout=0.05)
+            self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> DataLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing left to release
+            pass
+
+    # -- batches --------------------------------------------------------------------------
+
+    def _epoch_order(self) -> np.ndarray:
+        order = self.original_indices.copy()
+        if self.shuffle:
+            self._rng.shuffle(order)
+        return order
+
+    def _batches_of(self, order: np.ndarray) -> list[np.ndarray]:
+        return [
+            order[i * self.batch_size : (i + 1) * self.batch_size]
+            for i in range(self.n_minibatches)
+        ]
+
+    def _sequential_next(self) -> Batch:
+        if self._exhausted:
+            raise StopIteration
+        if self._batch_in_epoch == 0:
+            self.indices = self._epoch_order()
+        if self._batch_in_epoch >= self.n_minibatches:
+            self._batch_in_epoch = 0
+            if not self.infinite_loop:
+                self._exhausted = True
+            raise StopIteration
+        rows = self._batches_of(self.indices)[self._batch_in_epoch]
+        self._batch_in_epoch += 1
+        self.start_idx = self._batch_in_epoch * self.batch_size
+        return self._make_batch(rows)
+
+    def _produce(self) -> None:
+        """Prefetch thread: build batches epoch after epoch into the bounded queue."""
+        try:
+            while not self._stop.is_set():
+                epoch = self._produced_epochs
+                order = self._epoch_order()
+                self.indices = order
+                for rows in self._batches_of(order):
+                    if self._stop.is_set():
+                        return
+                    self._put((epoch, self._make_batch(rows)))
+                self._put((epoch, _EpochEnd(epoch)))
+                self._produced_epochs += 1
+                if not self.infinite_loop:
+                    return
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            self._put(exc)
+
+    def _put(self, item: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _make_batch(self, rows: np.ndarray) -> Batch:
+        actions = self.actions[rows]
+        if not self.load_images:
+            return self.observations[rows], actions
+        return self._load_images(rows), actions
+
+    def _load_images(self, rows: np.ndarray) -> np.ndarray:
+        if self._image_shape is None:
+            self._image_shape = self._read(int(rows[0])).shape
+        out = np.empty((len(rows), *self._image_shape), dtype=np.uint8)
+        if self.n_workers == 1 or len(rows) < 2 * self.n_workers:
+            self._fill(out, rows, 0)
+            return out
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="bc-decode")
+        chunks = np.array_split(np.arange(len(rows)), self.n_workers)
+        futures = [self._pool.submit(self._fill, out, rows[c], int(c[0])) for c in chunks if len(c)]
+        for future in futures:
+            future.result()
+        return out
+
+    def _fill(self, out: np.ndarray, rows: np.ndarray, offset: int) -> None:
+        for k, row in enumerate(rows):
+            image = self._read(int(row))
+            if image.shape != out.shape[1:]:
+                raise DatasetError(
+                    None,
+                    [
+                        f"image {self.observations[row]} (step {row}) is {image.shape}, "
+                        f"the others {out.shape[1:]}"
+                    ],
+                )
+            out[offset + k] = image
+
+    def _read(self, row: int) -> np.ndarray:
+        path = resolve_image_path(str(self.observations[row]), self.root)
+        image = read_image(path)
+        if image is None:
+            raise MissingImagesError(
+                None, [f"image {self.observations[row]} (step {row}) is missing or unreadable"]
+            )
+        return image

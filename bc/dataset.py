@@ -1,0 +1,283 @@
+"""`ExpertDataset`: SB2's behaviour-cloning dataset on our validated loader, bugs fixed."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import gymnasium as gym
+import numpy as np
+
+from bc import storage
+from bc.dataloader import Batch, DataLoader
+from bc.errors import BCError, DatasetError, SpaceMismatchError
+from bc.spaces import is_image_space
+
+log = logging.getLogger(__name__)
+
+Split = Literal["episode", "sample"]
+
+
+class ExpertDataset:
+    """Expert demonstrations for behaviour cloning, split into training and validation sets.
+
+    SB2's signature and attributes. Differences (see docs/dataset.md):
+    `traj_limitation=k` keeps exactly the first k whole episodes, and the return statistics
+    cover those k; the split is by episode by default (`split="sample"` is SB2's) and seedable;
+    observations keep their shape (SB2 flattened them); the files are validated on load, and
+    bad input raises the `bc.errors` classes instead of asserting.
+
+    Args:
+        expert_path: the `.npz` archive (mutually exclusive with `traj_data`).
+        traj_data: a dict with the five SB2 keys (and optionally our extra keys).
+        train_fraction: share of the data used for training, the rest for validation.
+        batch_size: minibatch size of the loaders.
+        traj_limitation: number of episodes to use (-1: all).
+        randomize: shuffle the split and each epoch's order.
+        verbose: 1 logs a summary at INFO level.
+        sequential_preprocessing: build batches in the consumer's thread (no prefetch thread).
+        split: "episode" keeps each episode on one side; "sample" splits steps (SB2's way).
+        seed: seed of the split and the shuffling.
+        n_workers: threads decoding images (default: 2 for image datasets).
+
+    Raises:
+        DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
+        MissingImagesError: image files are missing.
+    """
+
+    def __init__(
+        self,
+        expert_path: str | Path | None = None,
+        traj_data: Mapping[str, Any] | None = None,
+        train_fraction: float = 0.7,
+        batch_size: int = 64,
+        traj_limitation: int = -1,
+        randomize: bool = True,
+        verbose: int = 1,
+        sequential_preprocessing: bool = False,
+        *,
+        split: Split = "episode",
+        seed: int | None = None,
+        n_workers: int | None = None,
+    ) -> None:
+        if traj_data is not None and expert_path is not None:
+            raise BCError("give either expert_path or traj_data, not both")
+        if traj_data is None and expert_path is None:
+            raise BCError("give expert_path (an .npz file) or traj_data (a dict)")
+        if not 0.0 < train_fraction <= 1.0:
+            raise BCError(f"train_fraction must be in (0, 1], got {train_fraction}")
+        if split not in ("episode", "sample"):
+            raise BCError(f"split must be 'episode' or 'sample', got {split!r}")
+        data = storage.load(expert_path) if expert_path is not None else _from_dict(traj_data)
+        if traj_limitation > 0 and traj_limitation < data.n_episodes:
+            data = data.select_episodes(range(traj_limitation))
+        self.data = data
+        self.observations = data.obs
+        self.actions = data.actions
+        self.returns = data.episode_returns
+        self.avg_ret = float(np.mean(self.returns)) if len(self.returns) else float("nan")
+        self.std_ret = float(np.std(self.returns)) if len(self.returns) else float("nan")
+        self.num_traj = data.n_episodes
+        self.num_transition = data.n_steps
+        self.randomize = randomize
+        self.verbose = verbose
+        self.sequential_preprocessing = sequential_preprocessing
+        self.batch_size = batch_size
+        self.seed = seed
+        self.is_image = data.is_image
+        self.n_workers = n_workers if n_workers is not None else (2 if self.is_image else 1)
+        self._rng = np.random.default_rng(seed)
+        self.split = split
+        self.train_indices, self.val_indices = self._split(train_fraction, split)
+        self.observation_space: gym.Space[Any] = data.observation_space()
+        self.action_space: gym.Space[Any] = data.action_space()
+        self.dataloader: DataLoader | None = None
+        self.train_loader = self._loader(self.train_indices, batch_size, seed_offset=1)
+        self.val_loader = (
+            self._loader(self.val_indices, batch_size, seed_offset=2)
+            if len(self.val_indices)
+            else None
+        )
+        if verbose >= 1:
+            self.log_info()
+
+    # -- split ----------------------------------------------------------------------------
+
+    def _split(self, fraction: float, split: Split) -> tuple[np.ndarray, np.ndarray]:
+        n = self.num_transition
+        if fraction >= 1.0:
+            order = self._rng.permutation(n) if self.randomize else np.arange(n)
+            return order.astype(np.int64), np.zeros(0, dtype=np.int64)
+        if split == "episode" and self.num_traj < 2:
+            log.warning(
+                "one episode cannot be split by episode; splitting its steps instead (SB2's way)"
+            )
+            split = "sample"
+            self.split = split
+        if split == "sample":
+            order = self._rng.permutation(n) if self.randomize else np.arange(n)
+            cut = int(fraction * n)
+            train, val = order[:cut], order[cut:]
+        else:
+            episodes = (
+                self._rng.permutation(self.num_traj) if self.randomize else np.arange(self.num_traj)
+            )
+            n_train = min(max(1, round(fraction * self.num_traj)), self.num_traj - 1)
+            rows = np.arange(n)
+            parts = [rows[self.data.episode_slice(int(e))] for e in episodes]
+            train = np.concatenate(parts[:n_train])
+            val = np.concatenate(parts[n_train:])
+        if len(train) == 0 or len(val) == 0:
+            raise DatasetError(
+                self.data.path,
+                [
+                    f"train_fraction={fraction} leaves {len(train)} training and {len(val)} "
+                    f"validation samples out of {n}"
+                ],
+            )
+        return train.astype(np.int64), val.astype(np.int64)
+
+    def _loader(self, indices: np.ndarray, batch_size: int, seed_offset: int) -> DataLoader:
+        seed = None if self.seed is None else self.seed + seed_offset
+        return DataLoader(
+            indices,
+            self.observations,
+            self.actions,
+            batch_size,
+            n_workers=self.n_workers,
+            shuffle=self.randomize,
+            start_process=False,
+            sequential=self.sequential_preprocessing,
+            root=self.data.root,
+            seed=seed,
+        )
+
+    # -- SB2 API --------------------------------------------------------------------------
+
+    def init_dataloader(self, batch_size: int) -> None:
+        """Create `dataloader` over the whole dataset (SB2 uses it for GAIL)."""
+        if self.dataloader is not None:
+            self.dataloader.close()
+        order = (
+            self._rng.permutation(self.num_transition)
+            if self.randomize
+            else np.arange(self.num_transition)
+        )
+        self.dataloader = self._loader(order.astype(np.int64), batch_size, seed_offset=3)
+
+    def get_next_batch(self, split: str | None = None) -> Batch:
+        """Return the next minibatch `(obs, actions)` of a split: None (all), 'train' or 'val'.
+
+        Wraps around at the end of an epoch, as SB2 does.
+
+        Raises:
+            BCError: an unknown split, no validation set, or `init_dataloader` not called.
+        """
+        loaders = {None: self.dataloader, "train": self.train_loader, "val": self.val_loader}
+        if split not in loaders:
+            raise BCError(f"split must be None, 'train' or 'val', got {split!r}")
+        loader = loaders[split]
+        if loader is None:
+            what = (
+                "call init_dataloader(batch_size) first" if split is None else "no validation set"
+            )
+            raise BCError(f"no loader for split {split!r}: {what}")
+        if loader.process is None:
+            loader.start_process()
+        try:
+            return next(loader)
+        except StopIteration:
+            return next(iter(loader))
+
+    def log_info(self) -> None:
+        """Log the dataset's summary at INFO level."""
+        log.info("Total trajectories: %d", self.num_traj)
+        log.info("Total transitions: %d", self.num_transition)
+        log.info("Average returns: %s", self.avg_ret)
+        log.info("Std for returns: %s", self.std_ret)
+        log.info(
+            "Split by %s: %d training, %d validation samples",
+            self.split,
+            len(self.train_indices),
+            len(self.val_indices),
+        )
+
+    def plot(self, path: str | Path | None = None) -> None:
+        """Show (or, with `path`, save as PNG) a histogram of the episode returns.
+
+        Raises:
+            BCError: matplotlib (the `plot` extra) is not installed.
+        """
+        if path is not None:
+            from bc.cli.dataset_cmds import write_returns_histogram
+
+            write_returns_histogram(self.data, Path(path))
+            return
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise BCError("plotting needs matplotlib: pip install 'demo-recorder[plot]'") from exc
+        plt.hist(self.returns)
+        plt.show()
+
+    # -- ours -----------------------------------------------------------------------------
+
+    def check_env(self, env: gym.Env[Any, Any]) -> None:
+        """Check that the dataset's rows fit an env's spaces.
+
+        Raises:
+            SpaceMismatchError: listing every problem.
+        """
+        problems = storage.space_problems(self.data, env.observation_space, env.action_space)
+        if problems:
+            where = self.data.path or "trajectory data"
+            raise SpaceMismatchError(f"{where} does not fit the env: " + "; ".join(problems))
+
+    @property
+    def obs_is_image(self) -> bool:
+        """True when the observation space is an image space."""
+        return is_image_space(self.observation_space)
+
+    def close(self) -> None:
+        """Stop every loader's threads."""
+        for loader in (self.train_loader, self.val_loader, self.dataloader):
+            if loader is not None:
+                loader.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for key in ("train_loader", "val_loader", "dataloader"):
+            state[key] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.train_loader = self._loader(self.train_indices, self.batch_size, seed_offset=1)
+        self.val_loader = (
+            self._loader(self.val_indices, self.batch_size, seed_offset=2)
+            if len(self.val_indices)
+            else None
+        )
+
+
+def _from_dict(traj_data: Mapping[str, Any] | None) -> storage.DatasetArrays:
+    """Build validated arrays from SB2's traj_data dict (or an opened .npz)."""
+    assert traj_data is not None
+    missing = [k for k in storage.SB2_KEYS if k not in traj_data]
+    if missing:
+        raise DatasetError(None, [f"traj_data lacks key(s) {', '.join(missing)}"])
+    fields: dict[str, Any] = {
+        k: np.asarray(traj_data[k])
+        for k in storage.SB2_KEYS + storage.EXTRA_KEYS
+        if k in traj_data and k != "metadata"
+    }
+    meta = traj_data.get("metadata", {})
+    if isinstance(meta, np.ndarray | str):
+        try:
+            meta = json.loads(str(meta))
+        except json.JSONDecodeError as exc:
+            raise DatasetError(None, [f"'metadata' is not valid JSON: {exc}"]) from exc
+    return storage.DatasetArrays(**fields, metadata=dict(meta))
