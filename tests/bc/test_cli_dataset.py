@@ -43,10 +43,14 @@ def test_record_info_check_plot(tmp_path, capsys):
     png = tmp_path / "cp_returns.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     short = tmp_path / "short.npz"
-    assert main(["record", "CartPole-v1", "--episodes", "2", "--seed", "0", "--out", str(short)]) == 0
+    assert (
+        main(["record", "CartPole-v1", "--episodes", "2", "--seed", "0", "--out", str(short)]) == 0
+    )
     capsys.readouterr()
     assert main(["export", str(short), "--episode", "1", "--out", str(tmp_path / "ep1.gif")]) == 0
-    n = int(np.load(short)["episode_starts"].size - np.flatnonzero(np.load(short)["episode_starts"])[1])
+    n = int(
+        np.load(short)["episode_starts"].size - np.flatnonzero(np.load(short)["episode_starts"])[1]
+    )
     assert f"({n} frames)" in capsys.readouterr().out
 
 

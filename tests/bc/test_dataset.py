@@ -161,9 +161,7 @@ def test_unreadable_image_is_named_in_the_consumer(tmp_path):
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "i", env, n_episodes=2, seed=0)
     (tmp_path / "recorded_images" / "4.png").write_bytes(b"not a png")
-    ds = bc.ExpertDataset(
-        tmp_path / "i.npz", verbose=0, batch_size=100, split="sample", train_fraction=0.99
-    )
+    ds = bc.ExpertDataset(tmp_path / "i.npz", verbose=0, batch_size=100, train_fraction=1.0)
     with pytest.raises(
         MissingImagesError, match=r"recorded_images/4\.png \(step 4\) is missing or unreadable"
     ):
