@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-import threading
 
 import numpy as np
 import pytest
@@ -177,9 +176,12 @@ def test_init_dataloader_and_pickling():
     clone = pickle.loads(pickle.dumps(ds))
     assert clone.dataloader is None
     assert len(clone.get_next_batch("train")[0]) == len(ds.train_indices) == 16
+    threads = [ds.dataloader.process, clone.train_loader.process]
+    assert all(t is not None and t.is_alive() for t in threads)
     ds.close()
     clone.close()
-    assert [t for t in threading.enumerate() if t.name.startswith("bc-")] == []
+    assert not any(t.is_alive() for t in threads)
+    assert ds.dataloader.process is None
 
 
 @settings(max_examples=40, deadline=None)
