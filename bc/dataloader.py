@@ -26,6 +26,45 @@ class _EpochEnd:
         self.epoch = epoch
 
 
+class ImageCache:
+    """Decoded frames kept in memory across epochs, when they fit in a byte budget.
+
+    Shared by a dataset's loaders. Rows are filled as they are first decoded; later epochs copy
+    instead of decoding. Concurrent fills of one row write the same pixels, so no lock is needed.
+    """
+
+    def __init__(self, n_rows: int, budget_bytes: int) -> None:
+        self.n_rows = n_rows
+        self.budget_bytes = budget_bytes
+        self.frames: np.ndarray | None = None
+        self.filled = np.zeros(n_rows, dtype=bool)
+        self._lock = threading.Lock()
+        self._too_big = budget_bytes <= 0
+
+    def get(self, row: int) -> np.ndarray | None:
+        """Return the cached frame of `row`, or None."""
+        if self.frames is not None and self.filled[row]:
+            return np.asarray(self.frames[row])
+        return None
+
+    def put(self, row: int, image: np.ndarray) -> None:
+        """Keep a decoded frame (allocates the store on the first one, if it fits the budget)."""
+        if self._too_big:
+            return
+        if self.frames is None:
+            with self._lock:
+                if self.frames is None and not self._too_big:
+                    if self.n_rows * image.nbytes > self.budget_bytes:
+                        self._too_big = True
+                        log.info("images need %d MB; not cached", self.n_rows * image.nbytes >> 20)
+                        return
+                    self.frames = np.empty((self.n_rows, *image.shape), dtype=image.dtype)
+        assert self.frames is not None
+        if image.shape == self.frames.shape[1:]:
+            self.frames[row] = image
+            self.filled[row] = True
+
+
 class DataLoader:
     """Iterate minibatches `(obs, actions)` over `indices`, one epoch per `iter()`.
 
@@ -50,6 +89,7 @@ class DataLoader:
         partial_minibatch: yield the last, smaller batch of an epoch.
         root: folder that relative image paths are resolved against (the archive's folder).
         seed: seed of the shuffling.
+        cache: decoded frames shared across epochs (see `ImageCache`); None decodes every time.
 
     Raises:
         DatasetError: no indices, or a batch size below 1.
@@ -72,6 +112,7 @@ class DataLoader:
         *,
         root: str | Path | None = None,
         seed: int | None = None,
+        cache: ImageCache | None = None,
     ) -> None:
         if batch_size < 1:
             raise DatasetError(None, [f"batch_size must be at least 1, got {batch_size}"])
@@ -93,6 +134,8 @@ class DataLoader:
         self.backend = backend
         self.load_images = observations.dtype.kind in "US"
         self.root = Path.cwd() if root is None else Path(root)
+        self._paths: list[str] | None = None
+        self._cache = cache
         self._rng = np.random.default_rng(seed)
         n = len(self.indices)
         self.n_minibatches = n // self.batch_size
@@ -281,10 +324,19 @@ class DataLoader:
             out[offset + k] = image
 
     def _read(self, row: int) -> np.ndarray:
-        path = resolve_image_path(str(self.observations[row]), self.root)
-        image = read_image(path)
+        cache = self._cache
+        if cache is not None:
+            cached = cache.get(row)
+            if cached is not None:
+                return cached
+        if self._paths is None:
+            # resolve every path once: a stat per image per epoch would cost as much as decoding
+            self._paths = [str(resolve_image_path(str(p), self.root)) for p in self.observations]
+        image = read_image(self._paths[row])
         if image is None:
             raise MissingImagesError(
                 None, [f"image {self.observations[row]} (step {row}) is missing or unreadable"]
             )
+        if cache is not None:
+            cache.put(row, image)
         return image

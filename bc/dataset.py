@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 
 from bc import storage
-from bc.dataloader import Batch, DataLoader
+from bc.dataloader import Batch, DataLoader, ImageCache
 from bc.errors import BCError, DatasetError, SpaceMismatchError
 from bc.spaces import is_image_space
 
@@ -42,6 +42,8 @@ class ExpertDataset:
         split: "episode" keeps each episode on one side; "sample" splits steps (SB2's way).
         seed: seed of the split and the shuffling.
         n_workers: threads decoding images (default: 2 for image datasets).
+        image_cache_bytes: keep decoded images in memory across epochs when they all fit in
+            this many bytes (default 1 GiB; 0 decodes every epoch, as SB2 did).
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
@@ -62,6 +64,7 @@ class ExpertDataset:
         split: Split = "episode",
         seed: int | None = None,
         n_workers: int | None = None,
+        image_cache_bytes: int = 1 << 30,
     ) -> None:
         if traj_data is not None and expert_path is not None:
             raise BCError("give either expert_path or traj_data, not both")
@@ -90,6 +93,7 @@ class ExpertDataset:
         self.is_image = data.is_image
         self.n_workers = n_workers if n_workers is not None else (2 if self.is_image else 1)
         self._rng = np.random.default_rng(seed)
+        self._cache = ImageCache(data.n_steps, image_cache_bytes) if self.is_image else None
         self.split = split
         self.train_indices, self.val_indices = self._split(train_fraction, split)
         self.observation_space: gym.Space[Any] = data.observation_space()
@@ -153,6 +157,7 @@ class ExpertDataset:
             sequential=self.sequential_preprocessing,
             root=self.data.root,
             seed=seed,
+            cache=self._cache,
         )
 
     # -- SB2 API --------------------------------------------------------------------------
@@ -251,6 +256,8 @@ class ExpertDataset:
         state = dict(self.__dict__)
         for key in ("train_loader", "val_loader", "dataloader"):
             state[key] = None
+        if self._cache is not None:  # decoded frames are a cache: never pickle them
+            state["_cache"] = ImageCache(self._cache.n_rows, self._cache.budget_bytes)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -1,0 +1,131 @@
+"""Image-loading throughput of ExpertDataset's DataLoader vs raw decoding and vs SB2's loader.
+
+Run: .venv/bin/python bench/bench_image_loading.py [--frames 2000]
+Records real CarRacing-v3 frames (96x96x3 PNG) once, then times, in the same run and
+alternating: raw decoding of the same files on N threads (the ceiling), our DataLoader with
+n_workers=N, and SB2's loading loop (sequential cv2.imread + cvtColor + concatenate per batch).
+Targets: ours / raw >= 0.8; ours (2 workers) / SB2 >= 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+import bc
+from bc.images import read_image
+
+BATCH = 64
+
+
+def record_frames(folder: Path, frames: int) -> Path:
+    """Drive CarRacing with a fixed throttle/steering pattern and keep every frame as PNG."""
+    import gymnasium as gym
+
+    episode = 500
+    env = gym.make("CarRacing-v3", max_episode_steps=episode)
+    steer = np.sin(np.arange(episode) / 25.0) * 0.6
+
+    class Driver:
+        t = 0
+
+        def __call__(self, obs: np.ndarray) -> np.ndarray:
+            self.t += 1
+            return np.array([steer[self.t % episode], 0.4, 0.0], dtype=np.float32)
+
+    bc.generate_expert_traj(
+        Driver(), folder / "car", env, n_episodes=max(1, frames // episode), seed=0
+    )
+    return folder / "car.npz"
+
+
+def raw(paths: list[str], workers: int) -> float:
+    """Images/s decoding every file once: `workers` threads, each looping over its own share."""
+    chunks = [paths[k::workers] for k in range(workers)]
+
+    def decode(chunk: list[str]) -> None:
+        for path in chunk:
+            read_image(path)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(decode, chunks))
+    return len(paths) / (time.perf_counter() - start)
+
+
+def ours(dataset: Path, workers: int) -> tuple[float, float]:
+    """Images/s of ExpertDataset's training loader: first epoch (decoding), second (cached)."""
+    ds = bc.ExpertDataset(
+        dataset,
+        batch_size=BATCH,
+        train_fraction=1.0,
+        randomize=False,
+        verbose=0,
+        n_workers=workers,
+    )
+    rates = []
+    for _ in range(2):
+        start = time.perf_counter()
+        n = sum(len(obs) for obs, _ in ds.train_loader)
+        rates.append(n / (time.perf_counter() - start))
+    ds.close()
+    return rates[0], rates[1]
+
+
+def sb2_style(paths: list[str]) -> float:
+    """Images/s of SB2's DataLoader inner loop (its default n_workers=1)."""
+
+    def element(path: str) -> np.ndarray:
+        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        if len(image.shape) == 2:
+            image = image[:, :, np.newaxis]
+        if image.shape[-1] == 3:
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return image.reshape((1, *image.shape))
+
+    start = time.perf_counter()
+    for i in range(0, len(paths), BATCH):
+        np.concatenate([element(p) for p in paths[i : i + BATCH]], axis=0)
+    return len(paths) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset = record_frames(Path(tmp), args.frames)
+        data = bc.load(dataset)
+        paths = [str(p) for p in data.image_paths()]
+        print(f"{len(paths)} CarRacing-v3 frames, 96x96x3 PNG, batch {BATCH}")
+        results: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for workers in (1, 2):
+                results.setdefault(f"raw{workers}", []).append(raw(paths, workers))
+                cold, warm = ours(dataset, workers)
+                results.setdefault(f"ours{workers}", []).append(cold)
+                results.setdefault(f"warm{workers}", []).append(warm)
+            results.setdefault("sb2", []).append(sb2_style(paths))
+    med = {k: statistics.median(v) for k, v in results.items()}
+    print(f"  SB2-style loader (1 worker)  {med['sb2']:9.0f} images/s")
+    for workers in (1, 2):
+        print(f"  raw decoding, {workers} thread(s)    {med[f'raw{workers}']:9.0f} images/s")
+        print(
+            f"  DataLoader, n_workers={workers}     {med[f'ours{workers}']:9.0f} images/s   "
+            f"ours/raw {med[f'ours{workers}'] / med[f'raw{workers}']:.2f} (target >= 0.8)"
+        )
+    print(f"  DataLoader, n_workers=2, later epochs (frames cached) {med['warm2']:9.0f} images/s")
+    print(f"  first epoch, 2 workers / SB2-style   {med['ours2'] / med['sb2']:.2f} (target >= 2)")
+    print(f"  later epochs, 2 workers / SB2-style  {med['warm2'] / med['sb2']:.2f} (target >= 2)")
+
+
+if __name__ == "__main__":
+    main()
