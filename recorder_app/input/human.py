@@ -1,0 +1,91 @@
+"""The human player as a callable expert: `obs -> action` from the keys and gamepad held now."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from recorder_app.input.bindings import Bindings
+from recorder_app.input.gamepad import GamepadManager
+from recorder_app.input.mapping import ActionMapper
+
+
+class HumanExpert:
+    """Reads held keys (from the window) and the gamepad snapshot; returns actions in the space.
+
+    The same object can be handed to `bc.generate_expert_traj` by a script. `press`/`release`
+    come from the GUI thread, calls from the env worker: a lock keeps them consistent.
+    """
+
+    def __init__(
+        self,
+        bindings: Bindings,
+        action_space: gym.Space[Any],
+        gamepad: GamepadManager | None = None,
+    ) -> None:
+        self.bindings = bindings
+        self.action_space = action_space
+        self.gamepad = gamepad
+        self._mapper = ActionMapper(bindings, action_space)
+        self._used = bindings.used_names()
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+
+    def press(self, name: str) -> None:
+        """A key went down."""
+        with self._lock:
+            self._held.add(name)
+
+    def release(self, name: str) -> None:
+        """A key went up."""
+        with self._lock:
+            self._held.discard(name)
+
+    def release_all(self) -> None:
+        """Forget every held key (focus lost)."""
+        with self._lock:
+            self._held.clear()
+
+    def handles(self, name: str) -> bool:
+        """True when a binding uses this key (the window then consumes it)."""
+        return name in self._used
+
+    def _inputs(self) -> tuple[frozenset[str], dict[int, float]]:
+        state = self.gamepad.state() if self.gamepad is not None else None
+        pad_names = state.input_names() if state is not None else frozenset()
+        axes = state.axis_map() if state is not None else {}
+        held = self._mapper.held_names(frozenset(self._held), pad_names)
+        return held, axes
+
+    def __call__(self, obs: Any) -> Any:
+        """Return the action for what is held now (one tick of key ramps)."""
+        with self._lock:
+            held, axes = self._inputs()
+            if isinstance(self.action_space, spaces.Discrete):
+                return self._mapper.discrete(held)
+            return self._mapper.box(held, axes)
+
+    def has_input(self) -> bool:
+        """True when an action key or button is held or a bound stick is deflected."""
+        with self._lock:
+            held, axes = self._inputs()
+            return self._mapper.active(held, axes)
+
+    @property
+    def device(self) -> str:
+        """The device in use: "keyboard", or "gamepad: <name>" when a pad is selected."""
+        active = self.gamepad.active if self.gamepad is not None else None
+        return f"gamepad: {active}" if active else "keyboard"
+
+    def describe(self, action: Any) -> str:
+        """The action for the heads-up line, with the keys that make it."""
+        if isinstance(self.action_space, spaces.Discrete):
+            value = int(np.asarray(action).reshape(-1)[0])
+            keys = ["+".join(b.keys) for b in self.bindings.keys if b.action == value and b.keys]
+            return f"{value} [{keys[0]}]" if keys else f"{value}"
+        values = np.asarray(action, dtype=np.float64).reshape(-1)
+        return " ".join(f"{v:+.2f}" for v in values)
