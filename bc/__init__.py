@@ -22,7 +22,7 @@ _EXPORTS = {
     "save": "bc.storage",
     "Episode": "bc.trajectory",
     "BC": "bc.model",
-    "pretrain": "bc.pretrain",
+    "pretrain": "bc.trainer",
     "evaluate_policy": "bc.evaluation",
     "Policy": "bc.policies",
     "BCError": "bc.errors",
