@@ -29,18 +29,19 @@ class _Body(nn.Module):
         if kind == "cnn":
             assert isinstance(obs_space, spaces.Box)
             h, w, c = obs_space.shape  # type: ignore[misc]
-            self.net: nn.Module = nn.Sequential(
-                nn.Conv2d(c, 32, 8, stride=4),
-                nn.ReLU(),
-                nn.Conv2d(32, 64, 4, stride=2),
-                nn.ReLU(),
-                nn.Conv2d(64, 64, 3, stride=1),
-                nn.ReLU(),
-                nn.Flatten(),
-            )
+            if min(h, w) >= 36:  # NatureCNN (Mnih et al. 2015)
+                convs = [(c, 32, 8, 4), (32, 64, 4, 2), (64, 64, 3, 1)]
+            else:  # frames too small for 8x8 kernels: two 3x3 layers
+                convs = [(c, 16, 3, 1), (16, 32, 3, 1)]
+            layers_cnn: list[nn.Module] = []
+            for cin, cout, k, s in convs:
+                layers_cnn += [nn.Conv2d(cin, cout, k, stride=s), nn.ReLU()]
+            self.net: nn.Module = nn.Sequential(*layers_cnn, nn.Flatten())
             with torch.no_grad():
                 n = self.net(torch.zeros(1, c, h, w)).shape[1]
-            self.fc: nn.Module = nn.Sequential(nn.Linear(n, hidden[-1] if hidden else 512), nn.ReLU())
+            self.fc: nn.Module = nn.Sequential(
+                nn.Linear(n, hidden[-1] if hidden else 512), nn.ReLU()
+            )
             self.out_dim = hidden[-1] if hidden else 512
         else:
             in_dim = (
