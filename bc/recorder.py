@@ -138,6 +138,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._errors: list[str] = []
         self._pending: list[_PendingEpisode] = []
+        self._commit_lock = threading.Lock()  # one writer of journal parts at a time
         self._failed_frames: dict[Path, np.ndarray] = {}
         self._open: _OpenEpisode | None = None
         self._closed = False
@@ -328,8 +329,8 @@ class Recorder:
         self._writer.flush()
         with self._lock:
             retry = list(self._pending)
-        for pending in retry:
-            self._commit(pending)
+        if retry:
+            self._commit(retry[-1])  # writes them all, oldest first
         with self._lock:
             left = len(self._pending)
             if not left:
@@ -408,10 +409,22 @@ class Recorder:
         self._report(f"could not write image {target}: {exc.strerror or exc}")
 
     def _commit(self, pending: _PendingEpisode) -> None:
-        """Write an episode's journal file once all of its images are on disk (writer thread)."""
-        with self._lock:
-            if pending not in self._pending:
-                return
+        """Write the journal files of every ended episode up to this one, oldest first.
+
+        Episodes reach the journal in the order they ended: when an earlier one could not be
+        written (a full disk), it is retried first and later ones wait behind it in memory.
+        """
+        with self._commit_lock:
+            with self._lock:
+                if pending not in self._pending:
+                    return
+                queue = self._pending[: self._pending.index(pending) + 1]
+            for item in queue:
+                if not self._write_part(item):
+                    return
+
+    def _write_part(self, pending: _PendingEpisode) -> bool:
+        """Write one episode's journal file (its images first); False when the disk refused."""
         episode = pending.episode
         try:
             if self.images:
@@ -421,12 +434,13 @@ class Recorder:
             storage.atomic_savez(target, part.to_arrays())
         except (OSError, DatasetWriteError) as exc:
             self._report(f"episode not saved yet (will retry): {exc}")
-            return
+            return False
         with self._lock:
             if pending in self._pending:
                 self._pending.remove(pending)
         if self._on_saved is not None:
             self._on_saved(pending.summary)
+        return True
 
     def _retry_images(self, episode: Episode) -> None:
         failed = self._failed_frames

@@ -57,8 +57,12 @@ CHILD = textwrap.dedent(
         print("flush-error:", exc)
     print("callback-errors:", len(errors) > 0)
     resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    for _ in range(2):  # a later, shorter episode ends once space is back: it must come last
+        rec.add_step(obs, 1, 1.0)
+    rec.end_episode(terminated=True)
     data = rec.close()
     print("recovered:", data.n_episodes, data.n_steps)
+    print("lengths:", *data.episode_lengths)
     """
 )
 
@@ -82,7 +86,8 @@ def test_full_disk_loses_nothing(tmp_path):
     assert "old-episodes: 1" in lines
     assert any(line.startswith("flush-error: 2 episode(s) not saved yet") for line in lines), lines
     assert "callback-errors: True" in lines
-    assert "recovered: 2 6" in lines
+    assert "recovered: 3 8" in lines
+    assert "lengths: 3 3 2" in lines  # the order they ended in
     assert not list(tmp_path.glob(".*.tmp"))
     data = bc.load(tmp_path / "rec.npz")  # every image was written on the retry
-    assert data.n_steps == 6
+    assert data.n_steps == 8

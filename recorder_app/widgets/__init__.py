@@ -1,0 +1,1 @@
+"""The app's widgets, one per module; none of them does I/O or steps an env."""

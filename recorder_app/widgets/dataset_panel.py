@@ -1,0 +1,311 @@
+"""The dataset panel: open or create a dataset, its episodes, totals, and histograms."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bc.storage import DatasetArrays
+
+COLUMNS = ("#", "Length", "Return", "End", "When", "Seed")
+PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
+NPZ_FILTER = "Expert datasets (*.npz);;All files (*)"
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """One line of the episode list."""
+
+    index: int
+    length: int
+    ret: float
+    terminated: bool
+    created: float
+    seed: int
+
+    def cells(self) -> tuple[str, ...]:
+        """The row's texts, in `COLUMNS` order."""
+        when = "-" if math.isnan(self.created) else _when(self.created)
+        return (
+            str(self.index),
+            str(self.length),
+            f"{self.ret:.2f}",
+            "terminated" if self.terminated else "truncated",
+            when,
+            "-" if self.seed < 0 else str(self.seed),
+        )
+
+
+def episode_rows(data: DatasetArrays) -> list[EpisodeRow]:
+    """One row per episode of a dataset."""
+    lengths = data.episode_lengths
+    return [
+        EpisodeRow(
+            index=i,
+            length=int(lengths[i]),
+            ret=float(data.episode_returns[i]),
+            terminated=bool(data.episode_terminated[i]),
+            created=float(data.episode_created[i]),
+            seed=int(data.episode_seeds[i]),
+        )
+        for i in range(data.n_episodes)
+    ]
+
+
+def totals_text(data: DatasetArrays | None) -> str:
+    """One line: episodes, steps, mean and spread of the returns."""
+    if data is None or data.n_episodes == 0:
+        return "No episodes yet: press Ctrl+R to record into this file."
+    returns = data.episode_returns
+    kind = "image" if data.is_image else "vector"
+    return (
+        f"{data.n_episodes} episodes · {data.n_steps:,} steps ({kind} obs) · return "
+        f"{returns.mean():.2f} ± {returns.std():.2f} (min {returns.min():.2f}, "
+        f"max {returns.max():.2f})"
+    )
+
+
+def _when(created: float) -> str:
+    """Time of day for today's episodes, the date and time for older ones."""
+    if time.strftime("%Y%m%d", time.localtime(created)) == time.strftime("%Y%m%d"):
+        return time.strftime("%H:%M:%S", time.localtime(created))
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(created))
+
+
+class DatasetPanel(QWidget):
+    """Shows one dataset; asks for files and confirmations; never reads or writes files itself.
+
+    Signals:
+        open_requested(str): the user chose an existing dataset to open.
+        new_requested(str): the user chose a path for a new dataset.
+        delete_requested(list): the user confirmed deleting these episode indices.
+    """
+
+    open_requested = pyqtSignal(str)
+    new_requested = pyqtSignal(str)
+    delete_requested = pyqtSignal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data: DatasetArrays | None = None
+        self.path: Path | None = None
+        self.confirm_delete = True
+        """Ask before deleting (the question is a real modal box)."""
+        self.path_label = QLabel("No dataset")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path_label.setWordWrap(True)
+        self.open_button = QPushButton("Open...")
+        self.new_button = QPushButton("New...")
+        self.warning_label = QLabel()
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color:#b71c1c;")
+        self.warning_label.hide()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        header = self.table.horizontalHeader()
+        assert header is not None
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.totals_label = QLabel(totals_text(None))
+        self.totals_label.setWordWrap(True)
+        self.delete_button = QPushButton("Delete episode")
+        self.delete_button.setEnabled(False)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        self.returns_plot = self._add_plot("Episode returns", "return", 0)
+        self.lengths_plot = self._add_plot("Episode lengths", "steps", 1)
+        self.actions_plot = self._add_plot("Actions", "action", 2)
+        self._build_layout()
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.new_button.clicked.connect(self._on_new_clicked)
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.table.itemSelectionChanged.connect(self._update_delete_button)
+        self._delete_allowed = True
+
+    def _add_plot(self, title: str, x_label: str, row: int) -> pg.PlotItem:
+        plot = self.plots.addPlot(row=row, col=0, title=title)
+        plot.setLabel("bottom", x_label)
+        plot.setLabel("left", "count")
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        return plot
+
+    def _build_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.path_label, 1)
+        top.addWidget(self.open_button)
+        top.addWidget(self.new_button)
+        totals = QHBoxLayout()
+        totals.addWidget(self.totals_label, 1)
+        totals.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addLayout(top)
+        upper_layout.addWidget(self.warning_label)
+        upper_layout.addWidget(self.table, 1)
+        upper_layout.addLayout(totals)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(self.plots)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+    # -- display -----------------------------------------------------------------------------
+
+    def show_dataset(self, path: Path, data: DatasetArrays | None) -> None:
+        """Show a dataset (None: the file does not exist yet)."""
+        self.path, self.data = path, data
+        self.path_label.setText(str(path) if data is not None else f"{path} (new)")
+        self.path_label.setToolTip(str(path))
+        selected = set(self.selected_episodes())
+        rows = episode_rows(data) if data is not None else []
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row.cells()):
+                item = QTableWidgetItem(text)
+                if c in (0, 1, 2, 5):
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(r, c, item)
+        self.select_episodes(sorted(i for i in selected if i < len(rows)))
+        if rows:
+            self.table.scrollToBottom()
+        self.totals_label.setText(totals_text(data))
+        self._plot(data)
+        self._update_delete_button()
+
+    def set_warning(self, text: str) -> None:
+        """A red line under the path (e.g. the dataset does not fit the env); "" hides it."""
+        self.warning_label.setText(text)
+        self.warning_label.setVisible(bool(text))
+
+    def set_delete_allowed(self, allowed: bool, reason: str = "") -> None:
+        """Enable deleting (off while recording into this dataset), with a tooltip saying why."""
+        self._delete_allowed = allowed
+        self.delete_button.setToolTip("" if allowed else reason)
+        self._update_delete_button()
+
+    def set_file_buttons_enabled(self, enabled: bool) -> None:
+        """Open/New are disabled while recording."""
+        self.open_button.setEnabled(enabled)
+        self.new_button.setEnabled(enabled)
+
+    def selected_episodes(self) -> list[int]:
+        """Indices of the selected rows."""
+        model = self.table.selectionModel()
+        if model is None:
+            return []
+        return sorted(index.row() for index in model.selectedRows())
+
+    def select_episodes(self, indices: Sequence[int]) -> None:
+        """Select these rows (replacing the selection)."""
+        self.table.clearSelection()
+        mode = self.table.selectionMode()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for i in indices:
+            self.table.selectRow(i)
+        self.table.setSelectionMode(mode)
+
+    def _plot(self, data: DatasetArrays | None) -> None:
+        for plot in (self.returns_plot, self.lengths_plot, self.actions_plot):
+            plot.clear()
+        if data is None or data.n_episodes == 0:
+            return
+        _histogram(self.returns_plot, data.episode_returns, PLOT_COLORS[0])
+        _histogram(self.lengths_plot, data.episode_lengths.astype(float), PLOT_COLORS[1])
+        actions = data.actions
+        if actions.dtype.kind in "iu":
+            values, counts = np.unique(actions.reshape(-1), return_counts=True)
+            bars = pg.BarGraphItem(x=values, height=counts, width=0.7, brush=PLOT_COLORS[2])
+            self.actions_plot.addItem(bars)
+            self.actions_plot.getAxis("bottom").setTicks([[(int(v), str(v)) for v in values]])
+        else:
+            self.actions_plot.getAxis("bottom").setTicks(None)
+            flat = actions.reshape(len(actions), -1)
+            if flat.shape[1] > 1:
+                self.actions_plot.addLegend(offset=(-10, 10))
+            for dim in range(min(flat.shape[1], len(PLOT_COLORS))):
+                color = PLOT_COLORS[(dim + 2) % len(PLOT_COLORS)]
+                _histogram(self.actions_plot, flat[:, dim], color, name=f"dim {dim}")
+
+    # -- user actions ------------------------------------------------------------------------
+
+    def _update_delete_button(self) -> None:
+        self.delete_button.setEnabled(self._delete_allowed and bool(self.selected_episodes()))
+
+    def _on_open_clicked(self) -> None:
+        start = str(self.path.parent) if self.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", start, NPZ_FILTER)
+        if path:
+            self.open_requested.emit(path)
+
+    def _on_new_clicked(self) -> None:
+        start = str(self.path.parent / "expert_new.npz") if self.path else "expert_new.npz"
+        path, _ = QFileDialog.getSaveFileName(self, "New dataset", start, NPZ_FILTER)
+        if path:
+            self.new_requested.emit(path)
+
+    def _on_delete_clicked(self) -> None:
+        indices = self.selected_episodes()
+        if not indices or self.data is None:
+            return
+        if self.confirm_delete:
+            steps = int(sum(self.data.episode_lengths[i] for i in indices))
+            shown = ", ".join(str(i) for i in indices[:8]) + ("..." if len(indices) > 8 else "")
+            answer = QMessageBox.question(
+                self,
+                "Delete episodes",
+                f"Delete episode(s) {shown} ({steps} steps) from {self.path}? "
+                "This rewrites the file and cannot be undone.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.delete_requested.emit(indices)
+
+
+def _histogram(plot: pg.PlotItem, values: np.ndarray, color: str, name: str | None = None) -> None:
+    """Add a filled step histogram of `values` to `plot`."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    bins = int(min(20, max(5, math.sqrt(values.size))))
+    if values.min() == values.max():
+        edges = np.array([values.min() - 0.5, values.min() + 0.5])
+        counts = np.array([values.size])
+    else:
+        counts, edges = np.histogram(values, bins=bins)
+    fill = pg.mkColor(color)
+    fill.setAlpha(110)
+    plot.plot(
+        edges, counts, stepMode="center", fillLevel=0, brush=fill, pen=pg.mkPen(color), name=name
+    )

@@ -1,0 +1,136 @@
+"""The heads-up line: recording state, episode, step, return, fps, input device, action."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtGui import QFont, QFontDatabase
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from recorder_app.workers.env_worker import COUNTDOWN, IDLE, PAUSED, WAITING, HudStatus
+
+BADGE_STYLES = {
+    "rec": "background:#c62828;color:white;",
+    "countdown": "background:#ef6c00;color:white;",
+    "paused": "background:#f9a825;color:black;",
+    "waiting": "background:#1565c0;color:white;",
+    "practice": "background:#546e7a;color:white;",
+    "idle": "background:#9e9e9e;color:white;",
+}
+REFRESH_MS = 50
+"""The line is redrawn at most this often (20 Hz), whatever the env's speed."""
+
+
+def badge_for(status: HudStatus) -> tuple[str, str]:
+    """Return the state badge's text and style key for a status."""
+    if status.phase == IDLE:
+        return "NO ENV", "idle"
+    if status.phase == PAUSED:
+        why = {"gamepad": " (gamepad unplugged)", "error": " (error)"}.get(status.pause_reason, "")
+        return f"PAUSED{why}", "paused"
+    if status.phase == COUNTDOWN:
+        return f"REC IN {status.countdown:.0f}" if status.countdown >= 0.5 else "REC", "countdown"
+    if status.phase == WAITING:
+        return ("● REC · " if status.recording else "") + "WAITING FOR INPUT", "waiting"
+    return ("● REC", "rec") if status.recording else ("PRACTICE", "practice")
+
+
+def format_line(status: HudStatus) -> str:
+    """Return the heads-up line's text (everything but the badge)."""
+    parts = [
+        status.env_id or "-",
+        f"episode {status.episode}",
+        f"step {status.step}",
+        f"return {status.ret:.1f}",
+        f"fps {status.target_fps:.0f} target · {status.actual_fps:.1f} actual",
+        f"input {status.device or '-'}",
+        f"action {status.action or '-'}",
+    ]
+    if status.wait_for_input:
+        parts.append("turn-by-turn")
+    return "  │  ".join(parts)
+
+
+class HeadsUpLine(QFrame):
+    """One line above or below the env view; refreshed at most 20 times a second."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._badge = QLabel()
+        self._badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._badge.setMinimumWidth(110)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        self._badge.setFont(bold)
+        self._line = QLabel()
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self._line.setFont(mono)
+        self._line.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self._badge)
+        layout.addWidget(self._line, 1)
+        self._pending: HudStatus | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._apply_pending)
+        self.status = HudStatus()
+        """The status shown now."""
+        self._apply(self.status)
+
+    def set_status(self, status: HudStatus) -> None:
+        """Show `status` now, or at the next refresh if the line was just redrawn."""
+        if self._timer.isActive():
+            self._pending = status
+            return
+        self._apply(status)
+        self._timer.start(REFRESH_MS)
+
+    def text(self) -> str:
+        """The badge and the line as plain text."""
+        return f"{self._badge.text()}  {self._line.text()}"
+
+    def _apply_pending(self) -> None:
+        if self._pending is not None:
+            status, self._pending = self._pending, None
+            self._apply(status)
+            self._timer.start(REFRESH_MS)
+
+    def _apply(self, status: HudStatus) -> None:
+        self.status = status
+        text, kind = badge_for(status)
+        if text != self._badge.text():
+            self._badge.setText(text)
+            self._badge.setStyleSheet(f"{BADGE_STYLES[kind]}border-radius:3px;padding:2px 8px;")
+        line = format_line(status)
+        if line != self._line.text():
+            self._line.setText(line)
+
+
+def overlay_for(status: HudStatus) -> str:
+    """Big text over the env view: the countdown, or why the env is paused."""
+    if status.phase == COUNTDOWN:
+        return f"{max(1, round(status.countdown + 0.49))}"
+    if status.phase == PAUSED:
+        return {
+            "gamepad": "Gamepad unplugged\nplug it back in to resume",
+            "error": "Paused after an error",
+        }.get(status.pause_reason, "Paused")
+    return ""
+
+
+def hint_for(status: HudStatus, keys: dict[str, str]) -> str:
+    """One line of help along the bottom of the env view, using the current shortcut keys."""
+    k = keys.get
+    if status.phase == IDLE:
+        return ""
+    if status.phase == PAUSED:
+        return f"{k('pause', '')} resume  ·  {k('step', '')} single step  ·  {k('help', '')} help"
+    if status.phase == WAITING:
+        return "Turn by turn: hold an action key to step"
+    if status.recording:
+        return (
+            f"{k('record', '')} stop  ·  {k('discard', '')} re-record  ·  "
+            f"{k('end_episode', '')} end episode  ·  {k('pause', '')} pause"
+        )
+    return f"Practice: nothing is saved  ·  {k('record', '')} record  ·  {k('help', '')} help"

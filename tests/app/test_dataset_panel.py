@@ -1,0 +1,157 @@
+"""The dataset panel: episode list, totals, histograms, deleting episodes off the GUI thread."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QMessageBox
+
+import bc
+from bc import storage
+from recorder_app.widgets.dataset_panel import DatasetPanel, episode_rows, totals_text
+from tests.app.conftest import QT_MARKS
+
+pytestmark = QT_MARKS
+
+
+def make_dataset(path, env_id="CartPole-v1", episodes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    env_kwargs = {"max_episode_steps": 20}
+    import gymnasium as gym
+
+    env = gym.make(env_id, **env_kwargs)
+    bc.generate_expert_traj(
+        lambda _obs: env.action_space.sample(),
+        path,
+        env,
+        n_episodes=episodes,
+        seed=int(rng.integers(100)),
+    )
+    env.close()
+    return storage.load(path)
+
+
+def test_rows_and_totals_describe_each_episode(app_home):
+    data = make_dataset(app_home / "d.npz")
+    rows = episode_rows(data)
+    assert [r.index for r in rows] == [0, 1, 2]
+    assert [r.length for r in rows] == list(data.episode_lengths)
+    cells = rows[0].cells()
+    assert cells[0] == "0" and cells[1] == str(data.episode_lengths[0])
+    assert cells[3] in ("terminated", "truncated") and cells[4] != "-"
+    text = totals_text(data)
+    assert text.startswith(f"3 episodes · {data.n_steps:,} steps (vector obs)")
+    assert totals_text(None).startswith("No episodes yet")
+
+
+def test_panel_shows_episodes_and_histograms(qtbot, app_home):
+    data = make_dataset(app_home / "d.npz")
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.show_dataset(data.path, data)
+    assert panel.table.rowCount() == 3
+    assert panel.table.item(2, 2).text() == f"{data.episode_returns[2]:.2f}"
+    curves = panel.returns_plot.listDataItems()
+    assert len(curves) == 1
+    _x, y = curves[0].getData()
+    assert y.sum() == 3  # one count per episode
+    bars = [i for i in panel.actions_plot.items if isinstance(i, pg.BarGraphItem)]
+    assert len(bars) == 1
+    assert sum(bars[0].opts["height"]) == data.n_steps
+    assert not panel.delete_button.isEnabled()
+    panel.select_episodes([1])
+    assert panel.selected_episodes() == [1] and panel.delete_button.isEnabled()
+    panel.set_delete_allowed(False, "recording")
+    assert not panel.delete_button.isEnabled() and panel.delete_button.toolTip() == "recording"
+    panel.show_dataset(app_home / "new.npz", None)
+    assert panel.table.rowCount() == 0 and "(new)" in panel.path_label.text()
+
+
+def test_box_actions_get_one_histogram_per_dimension(qtbot, app_home):
+    data = make_dataset(app_home / "bw.npz", env_id="BipedalWalker-v3", episodes=2)
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.show_dataset(data.path, data)
+    curves = panel.actions_plot.listDataItems()
+    assert len(curves) == 4  # BipedalWalker: 4 torques
+    for curve in curves:
+        assert curve.getData()[1].sum() == data.n_steps
+    assert not math.isnan(float(curves[0].getData()[0][0]))
+
+
+def test_deleting_an_episode_from_the_window(open_window, qtbot, app_home):
+    path = app_home / "demo.npz"
+    data = make_dataset(path, episodes=3)
+    win = open_window(dataset=path)
+    panel = win.dataset_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 3)
+    panel.select_episodes([1])
+
+    def confirm() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and "Delete episode(s) 1" in box.text()
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(0, confirm)
+    with qtbot.waitSignal(
+        win.session.dataset_changed,
+        timeout=20_000,
+        check_params_cb=lambda v: v.data is not None and v.data.n_episodes == 2,
+    ):
+        panel.delete_button.click()
+    assert panel.table.rowCount() == 2
+    after = storage.load(path)
+    np.testing.assert_array_equal(after.episode_returns, data.episode_returns[[0, 2]])
+    np.testing.assert_array_equal(
+        after.obs,
+        np.concatenate([data.obs[data.episode_slice(0)], data.obs[data.episode_slice(2)]]),
+    )
+    assert "2 episodes" in panel.totals_label.text()
+
+
+def test_delete_is_off_while_recording(open_window, qtbot, app_home):
+    path = app_home / "demo.npz"
+    make_dataset(path, episodes=2)
+    win = open_window(dataset=path, env_kwargs={"max_episode_steps": 5})
+    panel = win.dataset_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
+    panel.select_episodes([0])
+    assert panel.delete_button.isEnabled()
+    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    assert not panel.delete_button.isEnabled() and not panel.open_button.isEnabled()
+    win.session.delete_episodes([0])  # refused, with a note
+    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    assert storage.load(path).n_episodes >= 2
+
+
+def test_new_dataset_over_an_existing_file_replaces_it_when_recording(open_window, qtbot, app_home):
+    path = app_home / "old.npz"
+    make_dataset(path, episodes=3)
+    win = open_window(env_kwargs={"max_episode_steps": 5})
+    with qtbot.waitSignal(win.session.dataset_changed):
+        win.session.new_dataset(path)
+    assert "replaced" in win.dataset_panel.warning_label.text()
+    assert win.dataset_panel.table.rowCount() == 0
+    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    qtbot.waitUntil(lambda: len(win.session.saved) >= 1, timeout=20_000)
+    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    data = storage.load(path)
+    assert data.n_episodes >= 1 and data.episode_lengths[0] == 5
+    assert data.metadata["recorded_with"] == "recorder-app"
+
+
+def test_opening_a_corrupt_dataset_shows_a_dialog(open_window, qtbot, app_home):
+    bad = app_home / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    win = open_window()
+    with qtbot.waitSignal(win.errors.error_shown, timeout=20_000) as blocker:
+        win.session.open_dataset(bad)
+    assert blocker.args[0] == "Cannot open dataset" and "bad.npz" in blocker.args[1]
+    assert win.dataset_panel.table.rowCount() == 0
