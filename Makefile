@@ -41,7 +41,7 @@ bench: setup
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 screenshots: setup
-	$(BIN)/python docs/take_screenshots.py
+	$$(command -v xvfb-run >/dev/null && echo 'xvfb-run -a -s "-screen 0 1400x900x24"') $(BIN)/python docs/take_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -47,7 +47,7 @@ def format_line(status: HudStatus) -> str:
     ]
     if status.wait_for_input:
         parts.append("turn-by-turn")
-    return "  │  ".join(parts)
+    return "  │ ".join(part.replace(" ", "\u00a0") for part in parts)  # wraps between parts
 
 
 class HeadsUpLine(QFrame):
@@ -65,7 +65,8 @@ class HeadsUpLine(QFrame):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._line.setFont(mono)
         self._line.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._line.setWordWrap(True)  # a narrow window shows the line on two rows, never cut
+        self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self._badge)

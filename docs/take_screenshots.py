@@ -1,0 +1,100 @@
+"""Take the README's screenshots of the real app: `xvfb-run -a python docs/take_screenshots.py`.
+
+Opens the main window on a real X server (Xvfb), records a few episodes through the same session
+the app uses, and grabs the window, the Help dialog and the key map editor into docs/screenshots/.
+Without a display it falls back to Qt's offscreen platform (same pixels, no window manager).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+
+
+def wait_until(app: object, check: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run the Qt event loop until `check()` is true."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("screenshot step timed out")
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def pause(app: object, seconds: float) -> None:
+    """Let the app run for a while (frames arrive, plots draw)."""
+    end = time.monotonic() + seconds
+    wait_until(app, lambda: time.monotonic() > end, seconds + 5)
+
+
+def shoot(env_id: str, name: str, folder: Path, episodes: int, key: str | None) -> None:
+    """Record `episodes` scripted episodes into a dataset, open the window on it, grab it."""
+    import bc
+    from bc.envs import make_env
+    from bc.experts import cartpole_balance, lunar_lander_heuristic
+    from PyQt6.QtCore import QEvent, Qt
+    from PyQt6.QtGui import QKeyEvent
+    from PyQt6.QtWidgets import QApplication
+
+    from recorder_app.errors_ui import ErrorChannel
+    from recorder_app.main_window import MainWindow
+    from recorder_app.session import Session, SessionOptions
+    from recorder_app.shortcuts import load_shortcuts
+
+    app = QApplication.instance() or QApplication([])
+    dataset = folder / f"{name}.npz"
+    experts = {"CartPole-v1": cartpole_balance}
+    env = make_env(env_id)
+    expert = experts.get(env_id) or lunar_lander_heuristic(env)
+    bc.generate_expert_traj(expert, str(dataset), env, n_episodes=episodes, seed=3)
+    env.close()
+    options = SessionOptions(env_id=env_id, dataset=dataset, countdown=0, seed=11,
+                             gamepads=False, list_envs=False)  # fmt: skip
+    session = Session(options)
+    window = MainWindow(session, load_shortcuts(), ErrorChannel())
+    window.resize(1280, 760)
+    window.show()
+    session.start()
+    wait_until(app, lambda: session.human is not None)
+    wait_until(app, lambda: window.dataset_panel.table.rowCount() == episodes)
+    if key is not None:  # hold a game key, so the HUD shows an action being sent
+        qt_key = getattr(Qt.Key, "Key_" + key)
+        QApplication.sendEvent(window.view, QKeyEvent(QEvent.Type.KeyPress, qt_key,
+                                                      Qt.KeyboardModifier.NoModifier))  # fmt: skip
+    window.actions_by_name["record"].trigger()
+    wait_until(app, lambda: session.recording)
+    pause(app, 1.5)
+    window.grab().save(str(OUT / f"{name}.png"))
+    help_dialog = window.show_help()
+    pause(app, 0.3)
+    help_dialog.grab().save(str(OUT / "help.png"))
+    help_dialog.close()
+    session.shutdown(keep_partial=False)
+    wait_until(app, lambda: session.is_closed)
+    session.wait()
+    window.close()
+
+
+def main() -> None:
+    """Take every screenshot into docs/screenshots/."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args()
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ["QT_QPA_PLATFORM"] = "xcb" if os.environ.get("DISPLAY") else "offscreen"
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        shoot("CartPole-v1", "main_window_cartpole", Path(tmp), 6, "Right")
+        shoot("LunarLander-v3", "main_window_lunarlander", Path(tmp), 4, None)
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
