@@ -35,13 +35,13 @@ def pause(app: object, seconds: float) -> None:
 
 def shoot(env_id: str, name: str, folder: Path, episodes: int, key: str | None) -> None:
     """Record `episodes` scripted episodes into a dataset, open the window on it, grab it."""
-    import bc
-    from bc.envs import make_env
-    from bc.experts import cartpole_balance, lunar_lander_heuristic
     from PyQt6.QtCore import QEvent, Qt
     from PyQt6.QtGui import QKeyEvent
     from PyQt6.QtWidgets import QApplication
 
+    import bc
+    from bc.envs import make_env
+    from bc.experts import cartpole_balance, lunar_lander_heuristic
     from recorder_app.errors_ui import ErrorChannel
     from recorder_app.main_window import MainWindow
     from recorder_app.session import Session, SessionOptions

@@ -89,7 +89,7 @@ class HeadsUpLine(QFrame):
 
     def text(self) -> str:
         """The badge and the line as plain text."""
-        return f"{self._badge.text()}  {self._line.text()}"
+        return f"{self._badge.text()}  {self._line.text()}".replace("\u00a0", " ")
 
     def _apply_pending(self) -> None:
         if self._pending is not None:
