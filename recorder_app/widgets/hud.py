@@ -47,7 +47,7 @@ def format_line(status: HudStatus) -> str:
     ]
     if status.wait_for_input:
         parts.append("turn-by-turn")
-    return "  │ ".join(part.replace(" ", "\u00a0") for part in parts)  # wraps between parts
+    return "  │  ".join(parts)
 
 
 class HeadsUpLine(QFrame):
@@ -103,7 +103,8 @@ class HeadsUpLine(QFrame):
         if text != self._badge.text():
             self._badge.setText(text)
             self._badge.setStyleSheet(f"{BADGE_STYLES[kind]}border-radius:3px;padding:2px 8px;")
-        line = format_line(status)
+        # non-breaking spaces inside each field: a narrow window wraps between fields only
+        line = "  │ ".join(p.replace(" ", "\u00a0") for p in format_line(status).split("  │  "))
         if line != self._line.text():
             self._line.setText(line)
 
