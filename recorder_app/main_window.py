@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (
 )
 
 from recorder_app.errors_ui import ErrorChannel
+from recorder_app.input.takeover import PolicyWithTakeover
 from recorder_app.key_router import KeyRouter
 from recorder_app.session import DatasetView, Session
 from recorder_app.shortcuts import Shortcut
@@ -28,6 +29,7 @@ from recorder_app.widgets.env_view import EnvView
 from recorder_app.widgets.help_dialog import HelpDialog
 from recorder_app.widgets.hud import HeadsUpLine, hint_for, overlay_for
 from recorder_app.widgets.record_controls import RecordingControls
+from recorder_app.widgets.train_panel import TrainPanel
 from recorder_app.workers.env_worker import EnvInfo
 
 MENUS = {
@@ -137,6 +139,13 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dataset_dock)
+        self.train_panel = TrainPanel()
+        self.train_dock = QDockWidget("Train", self)
+        self.train_dock.setObjectName("train_dock")
+        self.train_dock.setWidget(self.train_panel)
+        self.train_dock.setFeatures(self.dataset_dock.features())
+        self.tabifyDockWidget(self.dataset_dock, self.train_dock)
+        self.dataset_dock.raise_()
         self.resizeDocks([self.dataset_dock], [500], Qt.Orientation.Horizontal)
         self.statusBar()
         self.view.setFocus()
@@ -155,6 +164,10 @@ class MainWindow(QMainWindow):
         s.error.connect(self.errors.show_error)
         s.close_failed.connect(self._on_session_close_failed)
         s.closed.connect(self.close)
+        s.env_opened.connect(lambda _info: self._update_train_target())
+        tp = self.train_panel
+        tp.failed.connect(self.errors.show_error)
+        tp.watch_requested.connect(self._on_watch_requested)
         self.picker.env_requested.connect(self._on_picker_env_requested)
         self.picker.invalid.connect(lambda m: self.errors.show_error("Bad env kwargs", m))
         self.controls.fps_changed.connect(s.set_fps)
@@ -216,6 +229,35 @@ class MainWindow(QMainWindow):
     def _on_session_dataset_changed(self, view: DatasetView) -> None:
         self.dataset_panel.show_dataset(view.path, view.data)
         self.dataset_panel.set_warning(view.warning)
+        self._update_train_target()
+
+    def _update_train_target(self) -> None:
+        """Point the Train panel at the current dataset (when it fits the env) and env."""
+        s, info = self.session, self.session.env_info
+        if info is None:
+            return
+        data = s.dataset
+        usable = data is not None and data.n_episodes > 0 and not s.mismatch(data)
+        self.train_panel.set_target(
+            s.dataset_path if usable else None,
+            info.env_id,
+            info.kwargs,
+            discrete=not hasattr(info.action_space, "low"),
+            human_mean=float(data.episode_returns.mean()) if usable and data else None,
+        )
+
+    def _on_watch_requested(self, policy: Any) -> None:
+        """Let a policy play (the human takes over while holding an input), or the human."""
+        if policy is None:
+            self.session.set_expert(None)
+            self.statusBar().showMessage("You are playing again.", 4000)  # type: ignore[union-attr]
+            return
+        self.session.set_expert(PolicyWithTakeover(policy, self.session.human))
+        self.tabs.setCurrentIndex(0)
+        self.view.setFocus()
+        self.statusBar().showMessage(  # type: ignore[union-attr]
+            "The policy is playing: hold any game key to take over, release to hand back.", 6000
+        )
 
     def _on_picker_env_requested(self, env_id: str, kwargs: dict[str, Any]) -> None:
         self.session.open_env(env_id, kwargs)
@@ -253,6 +295,7 @@ class MainWindow(QMainWindow):
         event.ignore()
         if self._closing:
             return
+        self.train_panel.shutdown()
         keep = True
         if self.session.episode_in_progress:
             buttons = (

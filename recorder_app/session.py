@@ -441,7 +441,7 @@ class Session(QObject):
         self._loading = False
         if generation == self._load_generation and not self._reload_again:
             self.dataset = data
-            self.dataset_changed.emit(DatasetView(path, data, self._mismatch(data)))
+            self.dataset_changed.emit(DatasetView(path, data, self.mismatch(data)))
         if self._reload_again:
             self._reload_again = False
             self.reload_dataset()
@@ -456,7 +456,8 @@ class Session(QObject):
             self._reload_again = False
             self.reload_dataset()
 
-    def _mismatch(self, data: DatasetArrays | None) -> str:
+    def mismatch(self, data: DatasetArrays | None) -> str:
+        """Why a dataset does not fit the open env ("" when it fits, or nothing to compare)."""
         info = self.env_info
         if data is None or info is None:
             return ""

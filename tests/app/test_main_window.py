@@ -22,7 +22,7 @@ def test_window_shows_env_frames_hud_tabs_dock_and_menus(open_window, qtbot):
     qtbot.waitUntil(lambda: win.view.frames_painted > 0)
     assert win.tabs.tabText(0) == "Record"
     docks = win.findChildren(QDockWidget)
-    assert [d.windowTitle() for d in docks] == ["Dataset"]
+    assert sorted(d.windowTitle() for d in docks) == ["Dataset", "Train"]
     assert win.actions_by_name["record"].shortcut().toString() == "Ctrl+R"
     assert win.actions_by_name["step"].shortcut().toString() == "Ctrl+."
     menus = [a.text() for a in win.menuBar().actions()]

@@ -1,0 +1,331 @@
+"""The Train panel: one-click Pretrain with live loss plots, ETA, Cancel, evaluation, Watch."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QTimer, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bc.evaluation import EvalResult
+from recorder_app.workers.train_worker import (
+    BatchReport,
+    EpochReport,
+    TrainJob,
+    TrainResult,
+    TrainSettings,
+)
+
+REDRAW_MS = 200
+SMOOTHING = 0.9
+"""Weight of the past in the per-batch loss's moving average."""
+
+
+class LossCurves:
+    """Every point the plots show, kept apart from drawing (tests read it)."""
+
+    def __init__(self) -> None:
+        self.batch_x: list[float] = []
+        self.batch_smoothed: list[float] = []
+        self.epoch_x: list[int] = []
+        self.train_loss: list[float] = []
+        self.val_x: list[int] = []
+        self.val_loss: list[float] = []
+        self.val_metric: list[float] = []
+        self._ema = math.nan
+
+    def add_batch(self, report: BatchReport) -> None:
+        """A training batch: position in epochs, exponentially smoothed loss."""
+        self._ema = (
+            report.loss
+            if math.isnan(self._ema)
+            else SMOOTHING * self._ema + (1 - SMOOTHING) * report.loss
+        )
+        self.batch_x.append(report.epoch - 1 + (report.batch + 1) / report.n_batches)
+        self.batch_smoothed.append(self._ema)
+
+    def add_epoch(self, report: EpochReport) -> None:
+        """An epoch: training loss, and validation figures when it was validated."""
+        self.epoch_x.append(report.epoch)
+        self.train_loss.append(report.train_loss)
+        if not math.isnan(report.val_loss):
+            self.val_x.append(report.epoch)
+            self.val_loss.append(report.val_loss)
+            metric = report.val_accuracy if not math.isnan(report.val_accuracy) else report.val_mse
+            self.val_metric.append(metric)
+
+
+class TrainPanel(QWidget):
+    """Settings, a Pretrain button, live plots and the policy's score beside the human's.
+
+    Signals:
+        trained(TrainResult): a run ended; its policy is saved.
+        evaluated(object): the policy's EvalResult.
+        watch_requested(object): play this policy in the env view (None: the human again).
+        failed(str, str): title and message for the error channel.
+    """
+
+    trained = pyqtSignal(object)
+    evaluated = pyqtSignal(object)
+    watch_requested = pyqtSignal(object)
+    failed = pyqtSignal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dataset: Path | None = None
+        self.env_id = ""
+        self.env_kwargs: dict[str, Any] = {}
+        self.human_mean: float | None = None
+        self.job: TrainJob | None = None
+        self.result: TrainResult | None = None
+        self.curves = LossCurves()
+        self._started = 0.0
+        self._dirty = False
+        self._discrete = True
+        self._build()
+        self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.preset = QComboBox()
+        self.preset.addItems(["auto", "mlp", "cnn"])
+        self.preset.setToolTip("auto: a CNN for image observations, else an MLP")
+        self.epochs = _spin(1, 100_000, 30)
+        self.learning_rate = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=1.0, value=1e-3)
+        self.learning_rate.setSingleStep(1e-4)
+        self.batch_size = _spin(1, 65_536, 64)
+        self.val_fraction = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.9, value=0.2)
+        self.val_fraction.setSingleStep(0.05)
+        self.split = QComboBox()
+        self.split.addItems(["episode", "sample"])
+        self.seed = _spin(0, 2**31 - 1, 0)
+        self.eval_episodes = _spin(0, 1000, 5)
+        form = QFormLayout()
+        form.addRow("Policy", self.preset)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Validation share", self.val_fraction)
+        form.addRow("Split by", self.split)
+        form.addRow("Seed", self.seed)
+        form.addRow("Evaluate on (episodes)", self.eval_episodes)
+        self.pretrain_button = QPushButton("Pretrain")
+        self.pretrain_button.setDefault(True)
+        self.pretrain_button.clicked.connect(self.start_training)
+        self.cancel_button = QPushButton("Cancel", enabled=False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.watch_button = QPushButton("Watch policy", checkable=True, enabled=False)
+        self.watch_button.toggled.connect(self._on_watch_toggled)
+        buttons = QHBoxLayout()
+        for b in (self.pretrain_button, self.cancel_button, self.watch_button):
+            buttons.addWidget(b)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p%")
+        self.eta_label = QLabel("")
+        self.score_label = QLabel("Record a few episodes, then click Pretrain.")
+        self.score_label.setWordWrap(True)
+        self.loss_plot = pg.PlotWidget(title="Loss")
+        self.loss_plot.setBackground("w")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.batch_curve = self.loss_plot.plot(
+            pen=pg.mkPen((150, 180, 230), width=1), name="train (per batch, smoothed)"
+        )
+        self.train_curve = self.loss_plot.plot(
+            pen=pg.mkPen((30, 90, 200), width=2), symbol="o", symbolSize=5, name="train (epoch)"
+        )
+        self.val_curve = self.loss_plot.plot(
+            pen=pg.mkPen((220, 90, 30), width=2), symbol="s", symbolSize=5, name="validation"
+        )
+        self.metric_plot = pg.PlotWidget(title="Validation accuracy")
+        self.metric_plot.setBackground("w")
+        self.metric_plot.setLabel("bottom", "epoch")
+        self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.metric_curve = self.metric_plot.plot(
+            pen=pg.mkPen((40, 150, 70), width=2), symbol="o", symbolSize=5
+        )
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.eta_label)
+        layout.addLayout(row)
+        layout.addWidget(self.score_label)
+        layout.addWidget(self.loss_plot, 3)
+        layout.addWidget(self.metric_plot, 2)
+
+    # -- state from the session ----------------------------------------------------------------
+
+    def set_target(
+        self,
+        dataset: Path | None,
+        env_id: str,
+        env_kwargs: dict[str, Any],
+        discrete: bool,
+        human_mean: float | None,
+    ) -> None:
+        """The dataset to train on, its env, and the human's mean return in it."""
+        self.dataset, self.env_id, self.env_kwargs = dataset, env_id, dict(env_kwargs)
+        self.human_mean = human_mean
+        self._discrete = discrete
+        self.metric_plot.setTitle("Validation accuracy" if discrete else "Validation MSE")
+        running = self.job is not None and self.job.is_running()
+        self.pretrain_button.setEnabled(dataset is not None and not running)
+
+    def settings(self) -> TrainSettings:
+        """The settings shown in the form."""
+        assert self.dataset is not None
+        return TrainSettings(
+            dataset=self.dataset,
+            env_id=self.env_id,
+            env_kwargs=self.env_kwargs,
+            preset=self.preset.currentText(),
+            n_epochs=self.epochs.value(),
+            learning_rate=self.learning_rate.value(),
+            batch_size=self.batch_size.value(),
+            train_fraction=1.0 - self.val_fraction.value(),
+            split=self.split.currentText(),
+            seed=self.seed.value(),
+            eval_episodes=self.eval_episodes.value(),
+        )
+
+    # -- training ------------------------------------------------------------------------------
+
+    def start_training(self) -> None:
+        """Start a run on the current dataset (the click on Pretrain)."""
+        if self.dataset is None or (self.job is not None and self.job.is_running()):
+            return
+        self.watch_button.setChecked(False)
+        self.curves = LossCurves()
+        self._dirty = True
+        self.progress.setRange(0, self.epochs.value() * 1000)
+        self.progress.setValue(0)
+        self.eta_label.setText("loading...")
+        self.score_label.setText("Training...")
+        job = TrainJob(self.settings(), self)
+        job.batch.connect(self._on_batch)
+        job.epoch.connect(self._on_epoch)
+        job.trained.connect(self._on_trained)
+        job.evaluated.connect(self._on_evaluated)
+        job.failed.connect(lambda m: self.failed.emit("Training failed", m))
+        job.failed.connect(lambda m: self.score_label.setText(f"Training failed: {m}"))
+        job.done.connect(self._on_done)
+        self.job = job
+        self.pretrain_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._started = time.monotonic()
+        self._timer.start()
+        job.start()
+
+    def cancel(self) -> None:
+        """Stop after the current batch; the best weights so far are saved."""
+        if self.job is not None:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.eta_label.setText("cancelling...")
+
+    def _on_batch(self, report: BatchReport) -> None:
+        self.curves.add_batch(report)
+        self._dirty = True
+        done = (report.epoch - 1 + (report.batch + 1) / report.n_batches) / max(
+            1, self.epochs.value()
+        )
+        self.progress.setValue(int(done * self.progress.maximum()))
+        if done > 0:
+            left = (time.monotonic() - self._started) * (1 - done) / done
+            self.eta_label.setText(f"ETA {_duration(left)}")
+
+    def _on_epoch(self, report: EpochReport) -> None:
+        self.curves.add_epoch(report)
+        self._dirty = True
+
+    def _on_trained(self, result: TrainResult) -> None:
+        self.result = result
+        self._redraw()
+        self.progress.setValue(self.progress.maximum())
+        h = result.history
+        how = "cancelled" if result.cancelled else "done"
+        best = (
+            f"best validation loss {h.best_val_loss:.4f} (epoch {h.best_epoch})"
+            if h.best_epoch is not None
+            else "no validation"
+        )
+        self.eta_label.setText(how)
+        self.score_label.setText(
+            f"Training {how}: {len(h.epochs)} epoch(s), {best}. Policy saved to "
+            f"{result.path.name}." + (" Evaluating..." if self.eval_episodes.value() else "")
+        )
+        self.watch_button.setEnabled(True)
+        self.trained.emit(result)
+
+    def _on_evaluated(self, result: EvalResult) -> None:
+        human = f"{self.human_mean:.1f}" if self.human_mean is not None else "n/a"
+        self.score_label.setText(
+            f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
+            f"{len(result.returns)} episodes · you: {human} (dataset mean)"
+        )
+        self.evaluated.emit(result)
+
+    def _on_done(self) -> None:
+        self._timer.stop()
+        self._redraw()
+        self.pretrain_button.setEnabled(self.dataset is not None)
+        self.cancel_button.setEnabled(False)
+
+    def _redraw(self) -> None:
+        """Redraw the plots on a timer (not per point)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        c = self.curves
+        self.batch_curve.setData(np.asarray(c.batch_x), np.asarray(c.batch_smoothed))
+        self.train_curve.setData(np.asarray(c.epoch_x, float), np.asarray(c.train_loss))
+        self.val_curve.setData(np.asarray(c.val_x, float), np.asarray(c.val_loss))
+        self.metric_curve.setData(np.asarray(c.val_x, float), np.asarray(c.val_metric))
+
+    # -- watching ------------------------------------------------------------------------------
+
+    def set_policy(self, result: TrainResult) -> None:
+        """Use a policy trained elsewhere (or loaded) for Watch."""
+        self.result = result
+        self.watch_button.setEnabled(True)
+
+    def _on_watch_toggled(self, on: bool) -> None:
+        self.watch_requested.emit(self.result.policy if on and self.result else None)
+
+    def shutdown(self) -> None:
+        """Cancel a running job and wait for it (the app is closing)."""
+        if self.job is not None and self.job.is_running():
+            self.job.cancel()
+            self.job.wait(10.0)
+
+
+def _spin(low: int, high: int, value: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    return box
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"

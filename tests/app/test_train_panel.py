@@ -1,0 +1,111 @@
+"""The Train panel: one click trains, plots every epoch, saves and evaluates; Cancel; Watch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt
+
+import bc
+from bc.envs import make_env
+from bc.experts import cartpole_balance
+from bc.policies import Policy
+from recorder_app.workers.train_worker import TrainJob, TrainSettings, policy_path_for
+from tests.app.conftest import QT_MARKS
+
+pytestmark = QT_MARKS
+
+
+@pytest.fixture
+def cartpole_dataset(app_home: Path) -> Path:
+    """Five short CartPole episodes by the balance controller."""
+    path = app_home / "expert_cartpole.npz"
+    env = make_env("CartPole-v1", render_mode=None, max_episode_steps=60)
+    bc.generate_expert_traj(cartpole_balance, str(path), env, n_episodes=5, seed=0)
+    env.close()
+    return path
+
+
+def test_one_click_pretrain_plots_every_epoch_saves_and_evaluates(
+    open_window, qtbot, cartpole_dataset
+):
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel = win.train_panel
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    assert panel.human_mean == pytest.approx(60.0)
+    panel.epochs.setValue(4)
+    panel.eval_episodes.setValue(2)
+    with qtbot.waitSignal(panel.evaluated, timeout=60_000) as evaluated:
+        qtbot.mouseClick(panel.pretrain_button, Qt.MouseButton.LeftButton)
+        assert not panel.pretrain_button.isEnabled() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled())
+    curves = panel.curves
+    assert curves.epoch_x == [1, 2, 3, 4] and curves.val_x == [1, 2, 3, 4]
+    assert len(curves.batch_x) >= 4 and all(np.isfinite(curves.batch_smoothed))
+    assert all(0.0 <= a <= 1.0 for a in curves.val_metric)  # accuracy, a Discrete env
+    x, y = panel.val_curve.getData()  # the plot itself received every epoch
+    assert list(x) == [1, 2, 3, 4] and np.allclose(y, curves.val_loss)
+    path = policy_path_for(cartpole_dataset)
+    assert path.is_file() and panel.result is not None and panel.result.path == path
+    loaded = Policy.load(path)
+    obs = bc.load(cartpole_dataset).obs[:16]
+    np.testing.assert_array_equal(loaded.predict(obs)[0], panel.result.policy.predict(obs)[0])
+    result = evaluated.args[0]
+    assert len(result.returns) == 2
+    assert "Policy:" in panel.score_label.text() and "you: 60.0" in panel.score_label.text()
+
+
+def test_cancel_keeps_and_saves_the_best_weights(open_window, qtbot, cartpole_dataset):
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel = win.train_panel
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    panel.epochs.setValue(100_000)
+    with qtbot.waitSignal(panel.trained, timeout=60_000) as trained:
+        qtbot.mouseClick(panel.pretrain_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(panel.curves.epoch_x) >= 2, timeout=30_000)
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    result = trained.args[0]
+    assert result.cancelled and len(result.history.epochs) < 100_000
+    assert result.path.is_file()
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled())
+    assert not panel.cancel_button.isEnabled()
+
+
+def test_cancel_stops_within_one_batch(qtbot, cartpole_dataset):
+    settings = TrainSettings(
+        dataset=cartpole_dataset, env_id="CartPole-v1", n_epochs=50, batch_size=8, eval_episodes=0
+    )
+    job = TrainJob(settings)
+    seen = []
+
+    def on_batch(report):  # runs on the training thread, as a click would land mid-batch
+        seen.append(report)
+        if len(seen) == 3:
+            job.cancel()
+
+    job.batch.connect(on_batch, Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(job.done, timeout=60_000):
+        job.start()
+    assert job.wait(5)
+    assert len(seen) == 3  # no batch after the one during which Cancel was pressed
+
+
+def test_watch_lets_the_policy_play_and_the_human_take_over(open_window, qtbot, cartpole_dataset):
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel = win.train_panel
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    panel.epochs.setValue(2)
+    panel.eval_episodes.setValue(0)
+    with qtbot.waitSignal(panel.trained, timeout=60_000):
+        panel.pretrain_button.click()
+    qtbot.waitUntil(lambda: panel.watch_button.isEnabled())
+    panel.watch_button.click()
+    qtbot.waitUntil(lambda: win.session.last_status.device == "policy", timeout=10_000)
+    qtbot.keyPress(win.view, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: "took over" in win.session.last_status.device, timeout=10_000)
+    qtbot.keyRelease(win.view, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: win.session.last_status.device == "policy", timeout=10_000)
+    panel.watch_button.click()
+    qtbot.waitUntil(lambda: win.session.last_status.device == "keyboard", timeout=10_000)
