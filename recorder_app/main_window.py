@@ -29,6 +29,7 @@ from recorder_app.widgets.env_view import EnvView
 from recorder_app.widgets.help_dialog import HelpDialog
 from recorder_app.widgets.hud import HeadsUpLine, hint_for, overlay_for
 from recorder_app.widgets.record_controls import RecordingControls
+from recorder_app.widgets.replay_panel import ReplayPanel
 from recorder_app.widgets.train_panel import TrainPanel
 from recorder_app.workers.env_worker import EnvInfo
 
@@ -129,6 +130,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(record_tab, "Record")
+        self.replay_panel = ReplayPanel()
+        self.tabs.addTab(self.replay_panel, "Replay")
         self.setCentralWidget(self.tabs)
         self.dataset_panel = DatasetPanel()
         self.dataset_dock = QDockWidget("Dataset", self)
@@ -168,6 +171,9 @@ class MainWindow(QMainWindow):
         tp = self.train_panel
         tp.failed.connect(self.errors.show_error)
         tp.watch_requested.connect(self._on_watch_requested)
+        tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
+        self.replay_panel.failed.connect(self.errors.show_error)
+        self.dataset_panel.replay_requested.connect(self.replay_episode)
         self.picker.env_requested.connect(self._on_picker_env_requested)
         self.picker.invalid.connect(lambda m: self.errors.show_error("Bad env kwargs", m))
         self.controls.fps_changed.connect(s.set_fps)
@@ -246,6 +252,16 @@ class MainWindow(QMainWindow):
             human_mean=float(data.episode_returns.mean()) if usable and data else None,
         )
 
+    def replay_episode(self, index: int) -> None:
+        """Open episode `index` of the current dataset in the Replay tab."""
+        s, info = self.session, self.session.env_info
+        if info is None or s.dataset is None:
+            return
+        human = s.human
+        self.replay_panel.describe = human.describe if human is not None else str
+        self.replay_panel.open_episode(s.dataset_path, index, info.env_id, info.kwargs)
+        self.tabs.setCurrentWidget(self.replay_panel)
+
     def _on_watch_requested(self, policy: Any) -> None:
         """Let a policy play (the human takes over while holding an input), or the human."""
         if policy is None:
@@ -296,6 +312,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self.train_panel.shutdown()
+        self.replay_panel.shutdown()
         keep = True
         if self.session.episode_in_progress:
             buttons = (

@@ -100,11 +100,13 @@ class DatasetPanel(QWidget):
         open_requested(str): the user chose an existing dataset to open.
         new_requested(str): the user chose a path for a new dataset.
         delete_requested(list): the user confirmed deleting these episode indices.
+        replay_requested(int): replay this episode (the Replay button or a double click).
     """
 
     open_requested = pyqtSignal(str)
     new_requested = pyqtSignal(str)
     delete_requested = pyqtSignal(list)
+    replay_requested = pyqtSignal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +136,9 @@ class DatasetPanel(QWidget):
         self.totals_label.setWordWrap(True)
         self.delete_button = QPushButton("Delete episode")
         self.delete_button.setEnabled(False)
+        self.replay_button = QPushButton("Replay")
+        self.replay_button.setToolTip("Replay the selected episode (or double-click it)")
+        self.replay_button.setEnabled(False)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
         self.returns_plot = self._add_plot("Episode returns", "return", 0)
@@ -144,6 +149,8 @@ class DatasetPanel(QWidget):
         self.new_button.clicked.connect(self._on_new_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.table.itemSelectionChanged.connect(self._update_delete_button)
+        self.replay_button.clicked.connect(self._on_replay_clicked)
+        self.table.cellDoubleClicked.connect(lambda row, _col: self.replay_requested.emit(row))
         self._delete_allowed = True
 
     def _add_plot(self, title: str, x_label: str, row: int) -> pg.PlotItem:
@@ -161,6 +168,7 @@ class DatasetPanel(QWidget):
         top.addWidget(self.new_button)
         totals = QHBoxLayout()
         totals.addWidget(self.totals_label, 1)
+        totals.addWidget(self.replay_button, 0, Qt.AlignmentFlag.AlignTop)
         totals.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -261,6 +269,12 @@ class DatasetPanel(QWidget):
 
     def _update_delete_button(self) -> None:
         self.delete_button.setEnabled(self._delete_allowed and bool(self.selected_episodes()))
+        self.replay_button.setEnabled(len(self.selected_episodes()) == 1)
+
+    def _on_replay_clicked(self) -> None:
+        selected = self.selected_episodes()
+        if len(selected) == 1:
+            self.replay_requested.emit(selected[0])
 
     def _on_open_clicked(self) -> None:
         start = str(self.path.parent) if self.path else ""

@@ -1,0 +1,267 @@
+"""The Replay tab: a recorded episode frame by frame, the policy's choices beside the human's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PyQt6.QtCore import QRect, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QColor, QPainter, QPaintEvent
+from PyQt6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bc.replay import ReplayCheck
+from bc.storage import DatasetArrays
+from recorder_app.widgets.env_view import EnvView
+from recorder_app.workers.replay_worker import ReplayWorker
+
+
+class DisagreementStrip(QWidget):
+    """A thin bar under the slider: red where the policy's action differs from the human's."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mask: np.ndarray | None = None
+        self.setFixedHeight(10)
+        self.setToolTip("Red: steps where the loaded policy would have acted differently")
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """The steps to mark (None: no policy, an empty strip)."""
+        self.mask = None if mask is None else np.asarray(mask, dtype=bool)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        """Green background; one red tick per disagreeing step."""
+        painter = QPainter(self)
+        width = self.width()
+        if self.mask is None or len(self.mask) == 0:
+            painter.fillRect(self.rect(), QColor(230, 230, 230))
+            return
+        painter.fillRect(self.rect(), QColor(200, 230, 200))
+        n = len(self.mask)
+        for step in np.flatnonzero(self.mask):
+            x0 = int(step * width / n)
+            x1 = max(x0 + 1, int((step + 1) * width / n))
+            painter.fillRect(QRect(x0, 0, x1 - x0, self.height()), QColor(210, 40, 40))
+
+
+class ReplayPanel(QWidget):
+    """Play/pause, step ±1, a scrub slider, speed, the recorded action, reward and return.
+
+    Signals:
+        failed(str, str): title and message for the error channel.
+    """
+
+    failed = pyqtSignal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = ReplayWorker(self)
+        self.data: DatasetArrays | None = None
+        self.index = -1
+        self.length = 0
+        self.step = 0
+        self.shown_step = -1
+        self.check: ReplayCheck | None = None
+        self.predicted: np.ndarray | None = None
+        self.disagree: np.ndarray | None = None
+        self.policy: Any = None
+        self.describe = str
+        """Turns an action into text (the human's bindings, when the app has them)."""
+        self._build()
+        self._play_timer = QTimer(self, timeout=self._advance)
+        w = self.worker
+        w.opened.connect(self._on_opened)
+        w.frame.connect(self._on_frame)
+        w.checked.connect(self._on_checked)
+        w.disagreement.connect(self._on_disagreement)
+        w.exported.connect(lambda p: self.status_label.setText(f"Exported {p}."))
+        w.failed.connect(lambda m: self.failed.emit("Replay", m))
+
+    def _build(self) -> None:
+        self.view = EnvView()
+        self.title_label = QLabel("Pick an episode in the dataset panel and click Replay.")
+        self.info_label = QLabel("")
+        mono = self.info_label.font()
+        mono.setFamily("monospace")
+        self.info_label.setFont(mono)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setEnabled(False)
+        self.slider.valueChanged.connect(self.seek)
+        self.strip = DisagreementStrip()
+        self.play_button = QPushButton("Play", checkable=True, enabled=False)
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.back_button = QPushButton("◀ -1", enabled=False)
+        self.back_button.clicked.connect(lambda: self.seek(self.step - 1))
+        self.forward_button = QPushButton("+1 ▶", enabled=False)
+        self.forward_button.clicked.connect(lambda: self.seek(self.step + 1))
+        self.speed = QDoubleSpinBox(decimals=0, minimum=1, maximum=240, value=30, suffix=" fps")
+        self.speed.valueChanged.connect(self._on_speed_changed)
+        self.export_button = QPushButton("Export GIF/MP4...", enabled=False)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        controls = QHBoxLayout()
+        for widget in (self.back_button, self.play_button, self.forward_button):
+            controls.addWidget(widget)
+        controls.addWidget(QLabel("Speed"))
+        controls.addWidget(self.speed)
+        controls.addStretch(1)
+        controls.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.info_label)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.strip)
+        layout.addLayout(controls)
+        layout.addWidget(self.status_label)
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def open_episode(
+        self, dataset: Path, index: int, env_id: str, env_kwargs: dict[str, Any]
+    ) -> None:
+        """Replay episode `index` of `dataset` (vector episodes re-simulated in `env_id`)."""
+        self.play_button.setChecked(False)
+        self.check, self.predicted, self.disagree = None, None, None
+        self.strip.set_mask(None)
+        self.status_label.setText("Loading...")
+        self.worker.open(dataset, index, env_id, env_kwargs)
+
+    def set_policy(self, policy: Any) -> None:
+        """Show this policy's action at each step beside the recorded one (None: none)."""
+        self.policy = policy
+        if policy is not None and self.data is not None:
+            self.worker.compare(policy)
+        elif policy is None:
+            self.predicted, self.disagree = None, None
+            self.strip.set_mask(None)
+
+    def _on_opened(self, data: DatasetArrays, index: int, length: int) -> None:
+        self.data, self.index, self.length = data, index, length
+        sl = data.episode_slice(index)
+        end = "terminated" if data.episode_terminated[index] else "truncated"
+        source = "image files" if data.is_image else "re-simulation from the stored seed"
+        self.title_label.setText(
+            f"Episode {index}: {length} steps, return {data.episode_returns[index]:.2f}, {end} "
+            f"· frames from {source}"
+        )
+        self._rewards = data.rewards[sl]
+        self._returns = np.cumsum(self._rewards)
+        self._actions = data.actions[sl]
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, length - 1))
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.step = 0
+        for widget in (self.slider, self.play_button, self.back_button, self.forward_button,
+                       self.export_button):  # fmt: skip
+            widget.setEnabled(True)
+        self.status_label.setText("Checking the re-simulation..." if not data.is_image else "")
+        if self.policy is not None:
+            self.worker.compare(self.policy)
+        self._update_info()
+
+    # -- moving --------------------------------------------------------------------------------
+
+    def seek(self, step: int) -> None:
+        """Show `step` (clamped to the episode)."""
+        if self.length == 0:
+            return
+        step = int(np.clip(step, 0, self.length - 1))
+        self.step = step
+        if self.slider.value() != step:
+            self.slider.blockSignals(True)
+            self.slider.setValue(step)
+            self.slider.blockSignals(False)
+        self.worker.request_frame(step)
+        self._update_info()
+
+    def _advance(self) -> None:
+        if self.step >= self.length - 1:
+            self.play_button.setChecked(False)
+            return
+        self.seek(self.step + 1)
+
+    def _on_play_toggled(self, on: bool) -> None:
+        self.play_button.setText("Pause" if on else "Play")
+        if on:
+            if self.step >= self.length - 1:
+                self.seek(0)
+            self._play_timer.start(int(1000 / self.speed.value()))
+        else:
+            self._play_timer.stop()
+
+    def _on_speed_changed(self, fps: float) -> None:
+        if self._play_timer.isActive():
+            self._play_timer.start(int(1000 / fps))
+
+    # -- results -------------------------------------------------------------------------------
+
+    def _on_frame(self, step: int, image: np.ndarray) -> None:
+        self.shown_step = step
+        self.view.show_frame(image)
+
+    def _on_checked(self, check: ReplayCheck) -> None:
+        self.check = check
+        self.status_label.setText(check.describe().capitalize() + ".")
+        if check.diverged_at is not None:
+            self.status_label.setStyleSheet("color:#b71c1c;")
+        else:
+            self.status_label.setStyleSheet("")
+
+    def _on_disagreement(self, predicted: np.ndarray, disagree: np.ndarray) -> None:
+        self.predicted, self.disagree = predicted, disagree
+        self.strip.set_mask(disagree)
+        self._update_info()
+
+    def _update_info(self) -> None:
+        if self.length == 0:
+            return
+        i = self.step
+        parts = [
+            f"step {i + 1}/{self.length}",
+            f"human {self.describe(_plain(self._actions[i]))}",
+            f"reward {self._rewards[i]:.3g}",
+            f"return {self._returns[i]:.3g}",
+        ]
+        if self.predicted is not None and self.disagree is not None:
+            p = _plain(self.predicted[i])
+            mark = "≠" if self.disagree[i] else "="
+            parts.append(f"policy {mark} {self.describe(p)}")
+        self.info_label.setText("   ".join(parts))
+
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export episode", f"episode_{self.index}.gif", "GIF (*.gif);;MP4 (*.mp4)"
+        )
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> None:
+        """Write the episode to `path` at the replay speed (in the background)."""
+        self.status_label.setText(f"Exporting {path.name}...")
+        self.worker.export(path, self.speed.value())
+
+    def shutdown(self) -> None:
+        """Stop the worker (the app is closing)."""
+        self._play_timer.stop()
+        self.worker.close()
+
+
+def _plain(action: Any) -> Any:
+    """A Discrete action as a plain int (what bindings describe); a Box action as is."""
+    a = np.asarray(action)
+    if a.size == 1 and np.issubdtype(a.dtype, np.integer):
+        return int(a.reshape(-1)[0])
+    return a

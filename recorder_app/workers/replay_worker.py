@@ -1,0 +1,158 @@
+"""Replay off the GUI thread: frames newest-wins, the re-simulation check, disagreement, export."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from bc import storage
+from bc.envs import make_env
+from bc.errors import BCError
+from bc.export import export_frames
+from bc.replay import EpisodeReplay, ReplayCheck, policy_disagreement
+from bc.storage import DatasetArrays
+
+log = logging.getLogger(__name__)
+
+
+class ReplayWorker(QObject):
+    """Owns one episode's `EpisodeReplay` (and its env) on a thread of its own.
+
+    Requests are queued; a frame request replaces any frame request not yet served, so
+    scrubbing never builds a backlog.
+
+    Signals:
+        opened(object, int, int): the dataset, the episode index and its length.
+        frame(int, object): a step and its frame (H, W, C uint8).
+        checked(object): the `ReplayCheck` of the re-simulation.
+        disagreement(object, object): the policy's actions and the bool mask of disagreements.
+        exported(str): the path written.
+        failed(str): a one-line message.
+    """
+
+    opened = pyqtSignal(object, int, int)
+    frame = pyqtSignal(int, object)
+    checked = pyqtSignal(object)
+    disagreement = pyqtSignal(object, object)
+    exported = pyqtSignal(str)
+    failed = pyqtSignal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._jobs: list[Callable[[], None]] = []
+        self._frame_step: int | None = None
+        self._closed = False
+        self._replay: EpisodeReplay | None = None
+        self._env: gym.Env[Any, Any] | None = None
+        self._data: DatasetArrays | None = None
+        self._thread = threading.Thread(target=self._run, name="replay", daemon=True)
+        self._thread.start()
+
+    # -- requests (any thread) -----------------------------------------------------------------
+
+    def open(self, dataset: Path, index: int, env_id: str, env_kwargs: dict[str, Any]) -> None:
+        """Load the dataset and prepare episode `index` (re-simulated in `env_id` if vector)."""
+        self._submit(lambda: self._open(dataset, index, env_id, env_kwargs))
+
+    def request_frame(self, step: int) -> None:
+        """Ask for the frame of `step`; replaces an earlier request not yet served."""
+        with self._cond:
+            self._frame_step = step
+            self._cond.notify()
+
+    def compare(self, policy: Any) -> None:
+        """Compute the policy's action at every recorded step and where it disagrees."""
+        self._submit(lambda: self._compare(policy))
+
+    def export(self, path: Path, fps: float) -> None:
+        """Write the episode as a GIF or MP4 (by the suffix)."""
+        self._submit(lambda: self._export(path, fps))
+
+    def close(self) -> None:
+        """Stop the thread and close the env."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(5.0)
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        with self._cond:
+            self._jobs.append(job)
+            self._cond.notify()
+
+    # -- the thread ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not self._jobs and self._frame_step is None:
+                    self._cond.wait()
+                if self._closed:
+                    break
+                if self._jobs:
+                    job: Callable[[], None] = self._jobs.pop(0)
+                else:
+                    step, self._frame_step = self._frame_step, None
+                    assert step is not None
+                    job = lambda s=step: self._frame(s)  # noqa: E731
+            try:
+                job()
+            except BCError as exc:
+                self.failed.emit(str(exc))
+            except Exception as exc:  # a dialog, never a dead worker
+                log.exception("replay failed")
+                self.failed.emit(f"replay failed: {type(exc).__name__}: {exc}")
+        self._close_env()
+
+    def _close_env(self) -> None:
+        if self._env is not None:
+            self._env.close()
+            self._env = None
+
+    def _open(self, dataset: Path, index: int, env_id: str, env_kwargs: dict[str, Any]) -> None:
+        self._replay = None
+        data = storage.load(dataset)
+        self._close_env()
+        self._env = make_env(env_id, render_mode="rgb_array", **env_kwargs)
+        replay = EpisodeReplay(data, index, self._env if not data.is_image else None)
+        self._data, self._replay = data, replay
+        self.opened.emit(data, replay.index, len(replay))
+        self._frame(0)
+        if not data.is_image:
+            self.checked.emit(replay.check())
+            self._frame(0)
+
+    def _frame(self, step: int) -> None:
+        replay = self._replay
+        if replay is None or not 0 <= step < len(replay):
+            return
+        self.frame.emit(step, np.ascontiguousarray(replay.frame(step)))
+
+    def _compare(self, policy: Any) -> None:
+        if self._replay is None or self._data is None or self._env is None:
+            return
+        predicted, disagree = policy_disagreement(
+            lambda obs: policy.predict(obs, deterministic=True)[0],
+            self._data,
+            self._replay.index,
+            self._env.action_space,
+        )
+        self.disagreement.emit(predicted, disagree)
+
+    def _export(self, path: Path, fps: float) -> None:
+        replay = self._replay
+        if replay is None:
+            raise BCError("no episode to export")
+        written = export_frames((replay.frame(i) for i in range(len(replay))), path, fps=fps)
+        self.exported.emit(str(written))
+
+
+__all__ = ["ReplayCheck", "ReplayWorker"]

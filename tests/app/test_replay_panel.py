@@ -1,0 +1,119 @@
+"""The Replay tab: re-simulated CartPole episodes reproduce their rewards; disagreement strip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PyQt6.QtCore import Qt
+
+import bc
+from bc.envs import make_env
+from bc.experts import cartpole_balance
+from bc.policies import make_policy
+from bc.trainer import pretrain
+from tests.app.conftest import QT_MARKS
+
+pytestmark = QT_MARKS
+
+
+@pytest.fixture
+def cartpole_dataset(app_home: Path) -> Path:
+    """Three CartPole episodes of 40 steps by the balance controller."""
+    path = app_home / "expert_cartpole.npz"
+    env = make_env("CartPole-v1", render_mode=None, max_episode_steps=40)
+    bc.generate_expert_traj(cartpole_balance, str(path), env, n_episodes=3, seed=5)
+    env.close()
+    return path
+
+
+def open_replay(open_window, qtbot, dataset: Path, index: int):
+    win = open_window(env_kwargs={"max_episode_steps": 40}, dataset=dataset)
+    qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == 3, timeout=10_000)
+    win.dataset_panel.select_episodes([index])
+    assert win.dataset_panel.replay_button.isEnabled()
+    qtbot.mouseClick(win.dataset_panel.replay_button, Qt.MouseButton.LeftButton)
+    panel = win.replay_panel
+    qtbot.waitUntil(lambda: panel.check is not None, timeout=20_000)
+    assert win.tabs.currentWidget() is panel
+    return win, panel
+
+
+def test_replay_of_a_cartpole_episode_reproduces_its_stored_rewards(
+    open_window, qtbot, cartpole_dataset
+):
+    _win, panel = open_replay(open_window, qtbot, cartpole_dataset, 1)
+    data = bc.load(cartpole_dataset)
+    assert panel.index == 1 and panel.length == data.episode_lengths[1]
+    assert panel.check.deterministic and panel.check.steps == panel.length
+    assert "matches all 40 stored rewards" in panel.status_label.text().lower()
+    # step by step with the buttons; each frame is the re-simulated env's, one per step
+    qtbot.waitUntil(lambda: panel.shown_step == 0)
+    qtbot.mouseClick(panel.forward_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.shown_step == 1)
+    assert "step 2/40" in panel.info_label.text() and "return 2" in panel.info_label.text()
+    panel.slider.setValue(30)
+    qtbot.waitUntil(lambda: panel.shown_step == 30)
+    assert panel.view.frames_painted > 0 or panel.view.isVisible()
+    qtbot.mouseClick(panel.back_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.shown_step == 29)
+    # playing runs to the end and stops
+    panel.speed.setValue(240)
+    panel.play_button.click()
+    qtbot.waitUntil(lambda: panel.step == 39 and not panel.play_button.isChecked(), timeout=10_000)
+
+
+def test_a_non_deterministic_episode_says_where_it_diverged(open_window, qtbot, app_home):
+    path = app_home / "expert_cartpole.npz"
+    env = make_env("CartPole-v1", render_mode=None, max_episode_steps=40)
+    bc.generate_expert_traj(cartpole_balance, str(path), env, n_episodes=3, seed=5)
+    env.close()
+    data = bc.load(path)
+    rewards = data.rewards.copy()
+    start = int(np.flatnonzero(data.episode_starts)[2])
+    rewards[start + 7] = 0.5  # as if the env had given another reward at step 7
+    arrays = dict(data.to_arrays())
+    arrays["rewards"] = rewards
+    arrays["episode_returns"] = np.array(
+        [rewards[a:a + n].sum() for a, n in zip(np.flatnonzero(data.episode_starts),
+                                                  data.episode_lengths, strict=True)]
+    )  # fmt: skip
+    bc.storage.atomic_savez(path, arrays)
+    _win, panel = open_replay(open_window, qtbot, path, 2)
+    assert panel.check.diverged_at == 7
+    assert "diverged at step 7" in panel.status_label.text()
+
+
+def test_disagreement_strip_matches_policy_predict(open_window, qtbot, cartpole_dataset):
+    data = bc.load(cartpole_dataset)
+    env = make_env("CartPole-v1", render_mode=None)
+    policy = make_policy(env.observation_space, env.action_space)
+    env.close()
+    dataset = bc.ExpertDataset(expert_path=cartpole_dataset, verbose=0, seed=0)
+    pretrain(policy, dataset, n_epochs=1, learning_rate=1e-3, seed=0)  # half-trained: some differ
+    _win, panel = open_replay(open_window, qtbot, cartpole_dataset, 0)
+    panel.set_policy(policy)
+    qtbot.waitUntil(lambda: panel.strip.mask is not None, timeout=10_000)
+    sl = data.episode_slice(0)
+    expected = policy.predict(data.obs[sl])[0].reshape(-1) != data.actions[sl].reshape(-1)
+    np.testing.assert_array_equal(panel.strip.mask, expected)
+    step = int(np.argmax(expected)) if expected.any() else 0
+    panel.seek(step)
+    mark = "≠" if expected[step] else "="
+    assert f"policy {mark}" in panel.info_label.text()
+
+
+def test_export_an_episode_as_gif(open_window, qtbot, cartpole_dataset, app_home):
+    _win, panel = open_replay(open_window, qtbot, cartpole_dataset, 0)
+    target = app_home / "episode.gif"
+    panel.export(target)
+    qtbot.waitUntil(lambda: "Exported" in panel.status_label.text(), timeout=30_000)
+    with Image.open(target) as gif:  # Pillow merges identical frames: count time, not frames
+        total_ms = 0
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            total_ms += gif.info["duration"]
+    assert gif.n_frames > 1
+    assert total_ms == pytest.approx(40 * 1000 / panel.speed.value(), rel=0.1)
