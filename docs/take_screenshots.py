@@ -13,8 +13,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+CLOSED: list[Any] = []
+"""Closed windows, deleted in order before Python exits."""
 
 
 def wait_until(app: object, check: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -33,7 +36,9 @@ def pause(app: object, seconds: float) -> None:
     wait_until(app, lambda: time.monotonic() > end, seconds + 5)
 
 
-def shoot(env_id: str, name: str, folder: Path, episodes: int, key: str | None) -> None:
+def shoot(
+    env_id: str, name: str, folder: Path, episodes: int, key: str | None, train: bool = False
+) -> None:
     """Record `episodes` scripted episodes into a dataset, open the window on it, grab it."""
     from PyQt6.QtCore import QEvent, Qt
     from PyQt6.QtGui import QKeyEvent
@@ -75,10 +80,62 @@ def shoot(env_id: str, name: str, folder: Path, episodes: int, key: str | None) 
     pause(app, 0.3)
     help_dialog.grab().save(str(OUT / "help.png"))
     help_dialog.close()
-    session.shutdown(keep_partial=False)
-    wait_until(app, lambda: session.is_closed)
-    session.wait()
+    close(app, window)
+    if train:
+        shoot_training_and_replay(folder)
+
+
+def close(app: object, window: Any) -> None:
+    """Stop the session (dropping a partial episode) and close the window."""
+    window.session.shutdown(keep_partial=False)
+    wait_until(app, lambda: window.session.is_closed)
+    window.session.wait()
     window.close()
+    CLOSED.append(window)
+
+
+def shoot_training_and_replay(folder: Path) -> None:
+    """Grab the Train panel mid-training on 10 expert episodes, then a replay with the policy."""
+    from PyQt6.QtWidgets import QApplication
+
+    import bc
+    from bc.experts import cartpole_balance
+    from recorder_app.errors_ui import ErrorChannel
+    from recorder_app.main_window import MainWindow
+    from recorder_app.session import Session, SessionOptions
+    from recorder_app.shortcuts import load_shortcuts
+
+    app = QApplication.instance()
+    dataset = folder / "train.npz"
+    bc.generate_expert_traj(cartpole_balance, str(dataset), "CartPole-v1", n_episodes=10, seed=3)
+    options = SessionOptions(env_id="CartPole-v1", dataset=dataset, countdown=0, seed=11,
+                             gamepads=False, list_envs=False)  # fmt: skip
+    w: Any = MainWindow(Session(options), load_shortcuts(), ErrorChannel())
+    w.resize(1280, 760)
+    w.show()
+    w.session.start()
+    panel = w.train_panel
+    w.train_dock.raise_()
+    wait_until(app, lambda: panel.pretrain_button.isEnabled())
+    panel.epochs.setValue(60)
+    panel.pretrain_button.click()
+    wait_until(app, lambda: len(panel.curves.epoch_x) >= 12, timeout=120)
+    pause(app, 0.3)
+    w.grab().save(str(OUT / "train_panel.png"))
+    wait_until(app, lambda: panel.result is not None, timeout=300)
+    wait_until(app, lambda: panel.pretrain_button.isEnabled(), timeout=300)
+    pause(app, 0.3)
+    w.grab().save(str(OUT / "train_done.png"))
+    w.dataset_dock.raise_()
+    w.dataset_panel.select_episodes([1])
+    w.dataset_panel.replay_button.click()
+    replay = w.replay_panel
+    wait_until(app, lambda: replay.check is not None and replay.strip.mask is not None)
+    replay.seek(min(120, replay.length - 1))
+    wait_until(app, lambda: replay.shown_step == replay.step)
+    pause(app, 0.3)
+    w.grab().save(str(OUT / "replay.png"))
+    close(app, w)
 
 
 def main() -> None:
@@ -91,8 +148,13 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
-        shoot("CartPole-v1", "main_window_cartpole", Path(tmp), 6, "Right")
+        shoot("CartPole-v1", "main_window_cartpole", Path(tmp), 6, "Right", train=True)
         shoot("LunarLander-v3", "main_window_lunarlander", Path(tmp), 4, None)
+    from PyQt6.QtWidgets import QApplication
+
+    from recorder_app.app import tear_down
+
+    tear_down(QApplication.instance(), *[o for w in CLOSED for o in (w, w.session)])
     print(f"screenshots in {OUT}")
 
 

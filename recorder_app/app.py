@@ -71,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     session.wait()
     code = code or int(app.property("script_exit_code") or 0)
     wake.stop()
-    _tear_down(app, window, session, errors)
+    tear_down(app, window, session, errors)
     return code
 
 
-def _tear_down(app: QApplication, *objects: QObject) -> None:
+def tear_down(app: QApplication, *objects: QObject) -> None:
     """Delete the window and session while Qt still runs, in order, before Python exits.
 
     Left to Python's exit, PyQt's clean-up can visit a wrapper whose C++ object is already gone

@@ -306,13 +306,13 @@ class MainWindow(QMainWindow):
         """Ask whether to keep a partial episode, then let the session save and stop first."""
         assert event is not None
         if self.session.is_closed:
+            self.train_panel.shutdown()
+            self.replay_panel.shutdown()
             event.accept()
             return
         event.ignore()
         if self._closing:
             return
-        self.train_panel.shutdown()
-        self.replay_panel.shutdown()
         keep = True
         if self.session.episode_in_progress:
             buttons = (
@@ -332,6 +332,7 @@ class MainWindow(QMainWindow):
                 return
             keep = answer == QMessageBox.StandardButton.Save
         self._closing = True
+        self.train_panel.shutdown()  # the best weights so far are saved
         self.session.shutdown(keep_partial=keep)
 
     def _keys(self) -> dict[str, str]:

@@ -126,7 +126,7 @@ class TrainPanel(QWidget):
         form.addRow("Split by", self.split)
         form.addRow("Seed", self.seed)
         form.addRow("Evaluate on (episodes)", self.eval_episodes)
-        self.pretrain_button = QPushButton("Pretrain")
+        self.pretrain_button = QPushButton("Pretrain", enabled=False)  # until a dataset fits
         self.pretrain_button.setDefault(True)
         self.pretrain_button.clicked.connect(self.start_training)
         self.cancel_button = QPushButton("Cancel", enabled=False)

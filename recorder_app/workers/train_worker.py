@@ -98,6 +98,7 @@ class TrainJob(QObject):
 
     def _run(self) -> None:
         s = self.settings
+        dataset: ExpertDataset | None = None
         try:
             dataset = ExpertDataset(
                 expert_path=s.dataset,
@@ -142,6 +143,8 @@ class TrainJob(QObject):
             log.exception("training failed")
             self.failed.emit(f"training failed: {type(exc).__name__}: {exc}")
         finally:
+            if dataset is not None:
+                dataset.close()  # its loader threads end with the job
             self.done.emit()
 
 
