@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bc.errors import DatasetError, MissingImagesError
-from bc.images import read_image, resolve_image_path
+from bc.images import read_image, resolve_image_paths
 
 log = logging.getLogger(__name__)
 
@@ -30,39 +31,31 @@ class ImageCache:
     """Decoded frames kept in memory across epochs, when they fit in a byte budget.
 
     Shared by a dataset's loaders. Rows are filled as they are first decoded; later epochs copy
-    instead of decoding. Concurrent fills of one row write the same pixels, so no lock is needed.
+    instead of decoding. The decoded arrays themselves are kept (a reference, no copy), so
+    filling the cache costs the first epoch nothing; batches are always copies, so a consumer
+    that writes into a batch cannot change the cache.
     """
 
     def __init__(self, n_rows: int, budget_bytes: int) -> None:
         self.n_rows = n_rows
         self.budget_bytes = budget_bytes
-        self.frames: np.ndarray | None = None
-        self.filled = np.zeros(n_rows, dtype=bool)
-        self._lock = threading.Lock()
+        self.frames: list[np.ndarray | None] = [None] * n_rows
         self._too_big = budget_bytes <= 0
+        self._checked = self._too_big
 
     def get(self, row: int) -> np.ndarray | None:
         """Return the cached frame of `row`, or None."""
-        if self.frames is not None and self.filled[row]:
-            return np.asarray(self.frames[row])
-        return None
+        return self.frames[row]
 
     def put(self, row: int, image: np.ndarray) -> None:
-        """Keep a decoded frame (allocates the store on the first one, if it fits the budget)."""
-        if self._too_big:
-            return
-        if self.frames is None:
-            with self._lock:
-                if self.frames is None and not self._too_big:
-                    if self.n_rows * image.nbytes > self.budget_bytes:
-                        self._too_big = True
-                        log.info("images need %d MB; not cached", self.n_rows * image.nbytes >> 20)
-                        return
-                    self.frames = np.empty((self.n_rows, *image.shape), dtype=image.dtype)
-        assert self.frames is not None
-        if image.shape == self.frames.shape[1:]:
+        """Keep a decoded frame (the first one decides whether all of them fit the budget)."""
+        if not self._checked:
+            self._checked = True
+            if self.n_rows * image.nbytes > self.budget_bytes:
+                self._too_big = True
+                log.info("images need %d MB; not cached", self.n_rows * image.nbytes >> 20)
+        if not self._too_big:
             self.frames[row] = image
-            self.filled[row] = True
 
 
 class DataLoader:
@@ -270,16 +263,52 @@ class DataLoader:
                 epoch = self._produced_epochs
                 order = self._epoch_order()
                 self.indices = order
-                for rows in self._batches_of(order):
-                    if self._stop.is_set():
+                batches = self._batches_of(order)
+                if self.load_images and self.n_workers > 1:
+                    if not self._produce_pipelined(epoch, batches):
                         return
-                    self._put((epoch, self._make_batch(rows)))
+                else:
+                    for rows in batches:
+                        if self._stop.is_set():
+                            return
+                        self._put((epoch, self._make_batch(rows)))
                 self._put((epoch, _EpochEnd(epoch)))
                 self._produced_epochs += 1
                 if not self.infinite_loop:
                     return
         except BaseException as exc:  # handed to the consumer, raised in its thread
             self._put(exc)
+
+    def _produce_pipelined(self, epoch: int, batches: list[np.ndarray]) -> bool:
+        """Decode whole batches on the worker threads, two per worker in flight, in order.
+
+        Each worker decodes a batch of its own, so no worker waits for another at the end of
+        a batch (splitting every batch across the workers left them idle at each join), and a
+        second batch per worker is queued so none waits for this thread to hand it work.
+        Returns False when stopped.
+        """
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="bc-decode")
+        pending: deque[Future[Batch]] = deque()
+        for rows in batches:
+            if self._stop.is_set():
+                return False
+            pending.append(self._pool.submit(self._decode_batch, rows))
+            if len(pending) >= 2 * self.n_workers:
+                self._put((epoch, pending.popleft().result()))
+        while pending:
+            if self._stop.is_set():
+                return False
+            self._put((epoch, pending.popleft().result()))
+        return True
+
+    def _decode_batch(self, rows: np.ndarray) -> Batch:
+        """One batch decoded on the calling thread."""
+        if self._image_shape is None:
+            self._image_shape = self._read(int(rows[0])).shape
+        out = np.empty((len(rows), *self._image_shape), dtype=np.uint8)
+        self._fill(out, rows, 0)
+        return out, self.actions[rows]
 
     def _put(self, item: Any) -> None:
         while not self._stop.is_set():
@@ -331,7 +360,7 @@ class DataLoader:
                 return cached
         if self._paths is None:
             # resolve every path once: a stat per image per epoch would cost as much as decoding
-            self._paths = [str(resolve_image_path(str(p), self.root)) for p in self.observations]
+            self._paths = resolve_image_paths(self.observations, self.root)
         image = read_image(self._paths[row])
         if image is None:
             raise MissingImagesError(

@@ -18,7 +18,7 @@ from gymnasium import spaces
 
 from bc import journal
 from bc.errors import DatasetError, DatasetWriteError, MissingImagesError, UnsupportedSpaceError
-from bc.images import resolve_image_path
+from bc.images import resolve_image_path, resolve_image_paths
 from bc.spaces import is_image_space, space_from_description
 from bc.trajectory import Episode
 
@@ -113,8 +113,7 @@ class DatasetArrays:
 
     def image_paths(self) -> list[Path]:
         """Resolve every image path, in step order."""
-        root = self.root
-        return [resolve_image_path(str(p), root) for p in self.obs]
+        return [Path(p) for p in resolve_image_paths(self.obs, self.root)]
 
     def episode(self, index: int) -> Episode:
         """Return episode `index` as an `Episode`."""
