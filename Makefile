@@ -41,7 +41,9 @@ bench: setup
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 screenshots: setup
-	$$(command -v xvfb-run >/dev/null && echo 'xvfb-run -a -s "-screen 0 1400x900x24"') $(BIN)/python docs/take_screenshots.py
+	if command -v xvfb-run >/dev/null; then \
+		xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python docs/take_screenshots.py; \
+	else $(BIN)/python docs/take_screenshots.py; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

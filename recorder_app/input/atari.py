@@ -20,6 +20,8 @@ def atari_bindings(env_id: str, action_space: gym.Space[Any]) -> Bindings:
     env = make_env(env_id, render_mode=None)
     try:
         table = env.unwrapped.get_keys_to_action()  # type: ignore[attr-defined]
+        meanings = getattr(env.unwrapped, "get_action_meanings", None)
+        action_names = tuple(str(m) for m in meanings()) if callable(meanings) else ()
     finally:
         env.close()
     keys: list[KeyBinding] = []
@@ -31,6 +33,13 @@ def atari_bindings(env_id: str, action_space: gym.Space[Any]) -> Bindings:
         arrows = tuple(_ARROWS.get(n, n) for n in names)
         if arrows != names:
             keys.append(KeyBinding(arrows, int(action)))
-    bindings = Bindings(env_id, "discrete", tuple(keys), idle=0, pad_keys=dict(DEFAULT_PAD_KEYS))
+    bindings = Bindings(
+        env_id,
+        "discrete",
+        tuple(keys),
+        idle=0,
+        pad_keys=dict(DEFAULT_PAD_KEYS),
+        action_names=action_names,
+    )
     bindings.check_space(action_space)
     return bindings

@@ -84,6 +84,10 @@ class Bindings:
     pad_keys: dict[str, str] = field(default_factory=dict)
     """Gamepad inputs read as keys ("Pad:Hat0Left" -> "Left"), so pads work with key maps."""
     pad_axes: tuple[PadAxisBinding, ...] = ()
+    action_names: tuple[str, ...] = ()
+    """Discrete: a name per action ("main engine"); shown beside the number. Optional."""
+    axis_names: tuple[str, ...] = ()
+    """Box: a name per dimension ("steer"); shown instead of "axis 0". Optional."""
     source: str = "built-in"
     """Where these came from: a file path or "built-in"."""
 
@@ -112,6 +116,10 @@ class Bindings:
             if self.kind != "discrete":
                 raise BindingsError(f"{self.source}: {self.kind} bindings for {action_space}")
             n = int(action_space.n)
+            if self.action_names and len(self.action_names) != n:
+                raise BindingsError(
+                    f"{self.source}: {len(self.action_names)} action names for {action_space}"
+                )
             bad = [b.action for b in self.keys if not 0 <= b.action < n]
             if isinstance(self.idle, int) and not 0 <= self.idle < n:
                 bad.append(self.idle)
@@ -121,6 +129,10 @@ class Bindings:
             if self.kind != "box":
                 raise BindingsError(f"{self.source}: {self.kind} bindings for {action_space}")
             size = int(np.prod(action_space.shape))
+            if self.axis_names and len(self.axis_names) != size:
+                raise BindingsError(
+                    f"{self.source}: {len(self.axis_names)} axis names for {action_space}"
+                )
             dims = [a.dim for a in self.axes] + [p.dim for p in self.pad_axes]
             bad = [d for d in dims if not 0 <= d < size]
             if bad:
@@ -161,16 +173,26 @@ class Bindings:
         names |= {k for a in self.axes for k in a.negative + a.positive}
         return frozenset(names)
 
+    def action_label(self, action: int) -> str:
+        """A Discrete action as people read it: "action 2 (main engine)", or "action 2"."""
+        if 0 <= action < len(self.action_names):
+            return f"action {action} ({self.action_names[action]})"
+        return f"action {action}"
+
+    def axis_label(self, dim: int) -> str:
+        """A Box dimension as people read it: its name ("steer"), or "axis 0"."""
+        return self.axis_names[dim] if 0 <= dim < len(self.axis_names) else f"axis {dim}"
+
     def rows(self) -> list[tuple[str, str]]:
         """(input, effect) lines for help texts and the key map editor."""
-        out = [("+".join(b.keys), f"action {b.action}") for b in self.keys]
+        out = [("+".join(b.keys), self.action_label(b.action)) for b in self.keys]
         for a in self.axes:
             if a.negative:
-                out.append(("+".join(a.negative), f"axis {a.dim} down"))
+                out.append(("+".join(a.negative), f"{self.axis_label(a.dim)} down"))
             if a.positive:
-                out.append(("+".join(a.positive), f"axis {a.dim} up"))
+                out.append(("+".join(a.positive), f"{self.axis_label(a.dim)} up"))
         out += [(pad, f"as {key}") for pad, key in self.pad_keys.items()]
-        out += [(f"Pad:Axis{p.axis}", f"axis {p.dim}") for p in self.pad_axes]
+        out += [(f"Pad:Axis{p.axis}", self.axis_label(p.dim)) for p in self.pad_axes]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,6 +237,8 @@ def from_dict(data: dict[str, Any], source: str) -> Bindings:
                 )
                 for p in data.get("pad_axes", [])
             ),
+            action_names=tuple(str(n) for n in data.get("action_names", ())),
+            axis_names=tuple(str(n) for n in data.get("axis_names", ())),
             source=source,
         )
     except BindingsError:

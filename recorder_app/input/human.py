@@ -86,6 +86,11 @@ class HumanExpert:
         if isinstance(self.action_space, spaces.Discrete):
             value = int(np.asarray(action).reshape(-1)[0])
             keys = ["+".join(b.keys) for b in self.bindings.keys if b.action == value and b.keys]
-            return f"{value} [{keys[0]}]" if keys else f"{value}"
+            names = self.bindings.action_names
+            text = f"{value} {names[value]}" if 0 <= value < len(names) else f"{value}"
+            return f"{text} [{keys[0]}]" if keys else text
         values = np.asarray(action, dtype=np.float64).reshape(-1)
+        names = self.bindings.axis_names
+        if len(names) == len(values):
+            return " ".join(f"{n} {v:+.2f}" for n, v in zip(names, values, strict=True))
         return " ".join(f"{v:+.2f}" for v in values)

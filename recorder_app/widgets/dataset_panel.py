@@ -51,7 +51,7 @@ class EpisodeRow:
             str(self.index),
             str(self.length),
             f"{self.ret:.2f}",
-            "terminated" if self.terminated else "truncated",
+            "term." if self.terminated else "trunc.",
             when,
             "-" if self.seed < 0 else str(self.seed),
         )
@@ -127,7 +127,10 @@ class DatasetPanel(QWidget):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        rows_header = self.table.verticalHeader()
+        assert rows_header is not None
+        rows_header.setVisible(False)
+        rows_header.setDefaultSectionSize(self.fontMetrics().height() + 6)  # compact rows
         header = self.table.horizontalHeader()
         assert header is not None
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -199,9 +202,15 @@ class DatasetPanel(QWidget):
         for r, row in enumerate(rows):
             for c, text in enumerate(row.cells()):
                 item = QTableWidgetItem(text)
-                if c in (0, 1, 2, 5):
+                if c in (0, 1, 2):  # numbers; the seed (long) starts at the left edge
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if c == 3:
+                    item.setToolTip(
+                        "terminated: the env ended the episode"
+                        if row.terminated
+                        else "truncated: a time limit, or ended early (Ctrl+E)"
                     )
                 self.table.setItem(r, c, item)
         self.select_episodes(sorted(i for i in selected if i < len(rows)))

@@ -85,11 +85,11 @@ class KeymapEditor(QDialog):
 
     def _rows(self) -> list[tuple[tuple[str, ...], str]]:
         if self.bindings.kind == "discrete":
-            return [(b.keys, f"action {b.action}") for b in self.bindings.keys]
+            return [(b.keys, self.bindings.action_label(b.action)) for b in self.bindings.keys]
         rows = []
         for a in self.bindings.axes:
-            rows.append((a.negative, f"axis {a.dim} towards low"))
-            rows.append((a.positive, f"axis {a.dim} towards high"))
+            rows.append((a.negative, f"{self.bindings.axis_label(a.dim)} towards low"))
+            rows.append((a.positive, f"{self.bindings.axis_label(a.dim)} towards high"))
         return rows
 
     def set_row_keys(self, row: int, keys: tuple[str, ...]) -> None:

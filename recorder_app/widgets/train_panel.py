@@ -141,9 +141,15 @@ class TrainPanel(QWidget):
         self.eta_label = QLabel("")
         self.score_label = QLabel("Record a few episodes, then click Pretrain.")
         self.score_label.setWordWrap(True)
-        self.loss_plot = pg.PlotWidget(title="Loss")
+        # the key is in the title: a legend inside the plot hides the curves it names
+        self.loss_plot = pg.PlotWidget(
+            title=(
+                "Loss: <span style='color:#96b4e6'>batch</span> · "
+                "<span style='color:#1e5ac8'>train</span> · "
+                "<span style='color:#dc5a1e'>validation</span>"
+            )
+        )
         self.loss_plot.setBackground("w")
-        self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.batch_curve = self.loss_plot.plot(

@@ -41,7 +41,7 @@ def test_rows_and_totals_describe_each_episode(app_home):
     assert [r.length for r in rows] == list(data.episode_lengths)
     cells = rows[0].cells()
     assert cells[0] == "0" and cells[1] == str(data.episode_lengths[0])
-    assert cells[3] in ("terminated", "truncated") and cells[4] != "-"
+    assert cells[3] in ("term.", "trunc.") and cells[4] != "-"
     text = totals_text(data)
     assert text.startswith(f"3 episodes · {data.n_steps:,} steps (vector obs)")
     assert totals_text(None).startswith("No episodes yet")

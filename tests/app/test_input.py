@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,7 +18,13 @@ from recorder_app.input import (
     load_bindings,
     save_user_bindings,
 )
-from recorder_app.input.bindings import ASSETS, KEY_NAMES, generic_bindings, read_file
+from recorder_app.input.bindings import (
+    ASSETS,
+    KEY_NAMES,
+    Bindings,
+    generic_bindings,
+    read_file,
+)
 
 SHIPPED = [
     ("CartPole-v1", {}),
@@ -110,7 +117,7 @@ def test_box_keys_ramp_and_return_to_rest():
     for _ in range(10):
         action = human(None)
     assert action.dtype == np.float32 and list(action) == [-1.0, 1.0, 0.0]
-    assert human.describe(action) == "-1.00 +1.00 +0.00"
+    assert human.describe(action) == "steer -1.00 gas +1.00 brake +0.00"
 
 
 def test_generic_fallback_for_any_space():
@@ -238,3 +245,13 @@ def test_unplug_and_replug_reselects_the_pad():
     assert [e.kind for e in events] == ["added"] and manager.active == "Virtual Joystick"
     again.detach()
     manager.poll()
+
+
+def test_shipped_names_label_actions_and_axes():
+    lander = load_bindings("LunarLander-v3", gym.spaces.Discrete(4))
+    assert ("Up", "action 2 (main engine)") in lander.rows()
+    assert HumanExpert(lander, gym.spaces.Discrete(4)).describe(2) == "2 main engine [Up]"
+    car = load_bindings("CarRacing-v3", gym.spaces.Box(-1, 1, (3,)))
+    assert ("Left", "steer down") in car.rows()
+    with pytest.raises(BindingsError, match="2 action names for Discrete\\(3\\)"):
+        Bindings("X", "discrete", action_names=("a", "b")).check_space(gym.spaces.Discrete(3))
