@@ -180,6 +180,11 @@ class Session(QObject):
         if self.gamepads is not None:
             self._poll_timer.start()
             self.poll_gamepads()
+            # pads plugged in before start-up raise no hot-plug event: list them, use the first
+            if self.gamepads.devices() and self.gamepads.active is None:
+                self.gamepads.select(0)
+                self.message.emit(f"Gamepad {self.gamepads.active} connected.")
+            self._emit_devices()
         if self.options.list_envs:
             self._env_lister.start()
 

@@ -94,9 +94,15 @@ class ActionMapper:
         return False
 
 
+OUTER_ZONE = 0.02
+"""Stick travel near the rim that reads as full: SDL's axes stop at 32767/32768, and worn sticks
+short of that; without it a stick pushed all the way right records 0.99996, not 1."""
+
+
 def _dead_zone(value: float, zone: float) -> float:
-    """Zero inside the dead zone; outside, rescaled so the edge of the zone reads 0."""
+    """Zero inside the dead zone, full in the outer zone; between, rescaled linearly."""
     magnitude = abs(value)
     if magnitude <= zone:
         return 0.0
-    return float(np.sign(value) * min(1.0, (magnitude - zone) / max(1e-9, 1.0 - zone)))
+    span = max(1e-9, 1.0 - zone - OUTER_ZONE)
+    return float(np.sign(value) * min(1.0, (magnitude - zone) / span))

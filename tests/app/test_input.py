@@ -203,9 +203,12 @@ def test_virtual_gamepad_drives_a_box_env(virtual_gamepad):
     virtual_gamepad.set_axis(0, -1.0)
     manager.poll()
     assert human(None)[0] == -1.0 and human.has_input()
-    virtual_gamepad.set_axis(0, 0.575)  # halfway between the dead zone's edge and full
+    virtual_gamepad.set_axis(0, 0.565)  # halfway between the dead zone (0.15) and the rim (0.98)
     manager.poll()
     assert human(None)[0] == pytest.approx(0.5, abs=0.01)
+    virtual_gamepad.set_axis(0, 1.0)  # SDL stops at 32767/32768: the outer zone reads it as full
+    manager.poll()
+    assert human(None)[0] == 1.0
 
 
 def test_virtual_gamepad_buttons_and_hat_drive_a_discrete_env(virtual_gamepad):
