@@ -117,3 +117,37 @@ def test_export_an_episode_as_gif(open_window, qtbot, cartpole_dataset, app_home
             total_ms += gif.info["duration"]
     assert gif.n_frames > 1
     assert total_ms == pytest.approx(40 * 1000 / panel.speed.value(), rel=0.1)
+
+
+class _Driver:
+    """Steers CarRacing along a fixed pattern, so frames differ from step to step."""
+
+    t = 0
+
+    def __call__(self, _obs: np.ndarray) -> np.ndarray:
+        self.t += 1
+        return np.array([np.sin(self.t / 4.0), 0.5, 0.0], dtype=np.float32)
+
+
+def test_an_image_episode_replays_its_png_files(open_window, qtbot, app_home):
+    path = app_home / "car.npz"
+    env = make_env("CarRacing-v3", render_mode=None, max_episode_steps=12)
+    bc.generate_expert_traj(_Driver(), str(path), env, n_episodes=3, seed=1)
+    env.close()
+    data = bc.load(path)
+    win = open_window("CarRacing-v3", env_kwargs={"max_episode_steps": 12}, dataset=path)
+    qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == 3, timeout=10_000)
+    win.dataset_panel.select_episodes([2])
+    qtbot.mouseClick(win.dataset_panel.replay_button, Qt.MouseButton.LeftButton)
+    panel = win.replay_panel
+    qtbot.waitUntil(lambda: panel.index == 2 and panel.length == 12, timeout=20_000)
+    assert "frames from image files" in panel.title_label.text()
+    assert panel.check is None  # nothing to re-simulate: the frames are the observations
+    shown: dict[int, np.ndarray] = {}
+    panel.worker.frame.connect(lambda step, image: shown.__setitem__(step, image))
+    panel.slider.setValue(7)
+    qtbot.waitUntil(lambda: panel.shown_step == 7)
+    row = data.episode_slice(2).start + 7
+    on_disk = np.asarray(Image.open(data.image_path(row)).convert("RGB"))
+    np.testing.assert_array_equal(shown[7], on_disk)  # the stored frame, pixel for pixel
+    assert "steer" in panel.info_label.text()  # the recorded action, as the bindings name it
