@@ -221,6 +221,10 @@ class MainWindow(QMainWindow):
         self.picker.set_current(info.env_id, info.kwargs)
         self.controls.set_native_fps(info.render_fps)
         self.setWindowTitle(f"Demo recorder — {info.env_id}")
+        human = self.session.human
+        if human is not None:
+            names = human.bindings
+            self.dataset_panel.set_action_names(names.action_names, names.axis_names)
         self.view.setFocus()
 
     def _on_session_recording_changed(self, recording: bool) -> None:

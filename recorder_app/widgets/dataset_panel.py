@@ -155,6 +155,8 @@ class DatasetPanel(QWidget):
         self.replay_button.clicked.connect(self._on_replay_clicked)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.replay_requested.emit(row))
         self._delete_allowed = True
+        self._action_names: tuple[str, ...] = ()
+        self._axis_names: tuple[str, ...] = ()
 
     def _add_plot(self, title: str, x_label: str, row: int) -> pg.PlotItem:
         plot = self.plots.addPlot(row=row, col=0, title=title)
@@ -225,6 +227,11 @@ class DatasetPanel(QWidget):
         self.warning_label.setText(text)
         self.warning_label.setVisible(bool(text))
 
+    def set_action_names(self, actions: Sequence[str], axes: Sequence[str]) -> None:
+        """Name the Actions histogram's bars (Discrete) or curves (Box) as the key map does."""
+        self._action_names, self._axis_names = tuple(actions), tuple(axes)
+        self._plot(self.data)
+
     def set_delete_allowed(self, allowed: bool, reason: str = "") -> None:
         """Enable deleting (off while recording into this dataset), with a tooltip saying why."""
         self._delete_allowed = allowed
@@ -265,14 +272,22 @@ class DatasetPanel(QWidget):
             bars = pg.BarGraphItem(x=values, height=counts, width=0.7, brush=PLOT_COLORS[2])
             self.actions_plot.addItem(bars)
             self.actions_plot.getAxis("bottom").setTicks([[(int(v), str(v)) for v in values]])
+            # the key map's names: under the axis when the line fits a narrow dock, else a tooltip
+            names = self._action_names
+            key = " · ".join(f"{i} {n}" for i, n in enumerate(names))
+            self.actions_plot.setLabel("bottom", key if names and len(key) <= 40 else "action")
+            self.plots.setToolTip(f"Actions: {key}" if names else "")
         else:
             self.actions_plot.getAxis("bottom").setTicks(None)
+            self.actions_plot.setLabel("bottom", "action")
             flat = actions.reshape(len(actions), -1)
             if flat.shape[1] > 1:
                 self.actions_plot.addLegend(offset=(-10, 10))
             for dim in range(min(flat.shape[1], len(PLOT_COLORS))):
                 color = PLOT_COLORS[(dim + 2) % len(PLOT_COLORS)]
-                _histogram(self.actions_plot, flat[:, dim], color, name=f"dim {dim}")
+                axes = self._axis_names
+                name = axes[dim] if len(axes) == flat.shape[1] else f"dim {dim}"
+                _histogram(self.actions_plot, flat[:, dim], color, name=name)
 
     # -- user actions ------------------------------------------------------------------------
 

@@ -155,3 +155,24 @@ def test_opening_a_corrupt_dataset_shows_a_dialog(open_window, qtbot, app_home):
         win.session.open_dataset(bad)
     assert blocker.args[0] == "Cannot open dataset" and "bad.npz" in blocker.args[1]
     assert win.dataset_panel.table.rowCount() == 0
+
+
+def test_action_histograms_use_the_key_maps_names(open_window, qtbot, app_home):
+    path = app_home / "pole.npz"
+    make_dataset(path, episodes=2)
+    win = open_window(dataset=path)
+    plot = win.dataset_panel.actions_plot
+    qtbot.waitUntil(lambda: "push right" in plot.getAxis("bottom").labelText)
+    assert plot.getAxis("bottom").labelText == "0 push left · 1 push right"
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    lander = ("nothing", "left engine", "main engine", "right engine")
+    panel.set_action_names(lander, ())
+    panel.show_dataset(path, bc.load(path))
+    assert panel.actions_plot.getAxis("bottom").labelText == "action"  # too long for the dock
+    assert "2 main engine" in panel.plots.toolTip()
+    panel.set_action_names((), ("hip 1", "knee 1", "hip 2", "knee 2"))
+    walker = make_dataset(app_home / "bw.npz", "BipedalWalker-v3", 1)
+    panel.show_dataset(walker.path, walker)
+    names = [item.name() for item in panel.actions_plot.listDataItems()]
+    assert names == ["hip 1", "knee 1", "hip 2", "knee 2"]
