@@ -287,13 +287,12 @@ class DataLoader:
         second batch per worker is queued so none waits for this thread to hand it work.
         Returns False when stopped.
         """
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="bc-decode")
+        pool = self._decode_pool()
         pending: deque[Future[Batch]] = deque()
         for rows in batches:
             if self._stop.is_set():
                 return False
-            pending.append(self._pool.submit(self._decode_batch, rows))
+            pending.append(pool.submit(self._decode_batch, rows))
             if len(pending) >= 2 * self.n_workers:
                 self._put((epoch, pending.popleft().result()))
         while pending:
@@ -304,11 +303,13 @@ class DataLoader:
 
     def _decode_batch(self, rows: np.ndarray) -> Batch:
         """One batch decoded on the calling thread."""
-        if self._image_shape is None:
-            self._image_shape = self._read(int(rows[0])).shape
-        out = np.empty((len(rows), *self._image_shape), dtype=np.uint8)
-        self._fill(out, rows, 0)
-        return out, self.actions[rows]
+        return self._load_images(rows, split=False), self.actions[rows]
+
+    def _decode_pool(self) -> ThreadPoolExecutor:
+        """The decoding threads, started on first use."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="bc-decode")
+        return self._pool
 
     def _put(self, item: Any) -> None:
         while not self._stop.is_set():
@@ -324,17 +325,17 @@ class DataLoader:
             return self.observations[rows], actions
         return self._load_images(rows), actions
 
-    def _load_images(self, rows: np.ndarray) -> np.ndarray:
+    def _load_images(self, rows: np.ndarray, split: bool = True) -> np.ndarray:
+        """Decode a batch; with `split`, its rows are shared out to the decoding threads."""
         if self._image_shape is None:
             self._image_shape = self._read(int(rows[0])).shape
         out = np.empty((len(rows), *self._image_shape), dtype=np.uint8)
-        if self.n_workers == 1 or len(rows) < 2 * self.n_workers:
+        if not split or self.n_workers == 1 or len(rows) < 2 * self.n_workers:
             self._fill(out, rows, 0)
             return out
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="bc-decode")
+        pool = self._decode_pool()
         chunks = np.array_split(np.arange(len(rows)), self.n_workers)
-        futures = [self._pool.submit(self._fill, out, rows[c], int(c[0])) for c in chunks if len(c)]
+        futures = [pool.submit(self._fill, out, rows[c], int(c[0])) for c in chunks if len(c)]
         for future in futures:
             future.result()
         return out

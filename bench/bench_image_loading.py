@@ -26,32 +26,12 @@ from typing import Any
 
 import cv2
 import numpy as np
+from car_frames import record_car_frames
 
 import bc
 from bc.images import read_image
 
 BATCH = 64
-
-
-def record_frames(folder: Path, frames: int) -> Path:
-    """Drive CarRacing with a fixed throttle/steering pattern and keep every frame as PNG."""
-    import gymnasium as gym
-
-    episode = 500
-    env = gym.make("CarRacing-v3", max_episode_steps=episode)
-    steer = np.sin(np.arange(episode) / 25.0) * 0.6
-
-    class Driver:
-        t = 0
-
-        def __call__(self, obs: np.ndarray) -> np.ndarray:
-            self.t += 1
-            return np.array([steer[self.t % episode], 0.4, 0.0], dtype=np.float32)
-
-    bc.generate_expert_traj(
-        Driver(), folder / "car", env, n_episodes=max(1, frames // episode), seed=0
-    )
-    return folder / "car.npz"
 
 
 def raw(paths: list[str], workers: int) -> float:
@@ -141,7 +121,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        dataset = record_frames(Path(tmp), args.frames)
+        dataset = record_car_frames(Path(tmp), args.frames)
         data = bc.load(dataset)
         paths = [str(p) for p in data.image_paths()]
         print(f"{len(paths)} CarRacing-v3 frames, 96x96x3 PNG, batch {BATCH}")

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import torch
+from car_frames import record_car_frames
 
 import bc
 from bc.experts import cartpole_balance
@@ -42,26 +42,6 @@ def record_vector(folder: Path, episodes: int) -> Path:
         cartpole_balance, folder / "cartpole", "CartPole-v1", n_episodes=episodes, seed=0
     )
     return folder / "cartpole.npz"
-
-
-def record_images(folder: Path, frames: int) -> Path:
-    """CarRacing with a fixed steering pattern, every frame kept as PNG."""
-    episode = 500
-    steer = np.sin(np.arange(episode) / 25.0) * 0.6
-
-    class Driver:
-        t = 0
-
-        def __call__(self, obs: np.ndarray) -> np.ndarray:
-            self.t += 1
-            return np.array([steer[self.t % episode], 0.4, 0.0], dtype=np.float32)
-
-    env = gym.make("CarRacing-v3", max_episode_steps=episode)
-    bc.generate_expert_traj(
-        Driver(), folder / "car", env, n_episodes=max(1, frames // episode), seed=0
-    )
-    env.close()
-    return folder / "car.npz"
 
 
 def make_policy(dataset: bc.ExpertDataset, kind: str) -> Policy:
@@ -150,7 +130,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         vector = record_vector(folder, args.episodes)
-        images = record_images(folder, args.frames)
+        images = record_car_frames(folder, args.frames)
         runs_v: dict[str, Callable[[], float]] = {
             "hand loop": lambda: hand_loop(vector, "mlp", 5),
             "pretrain": lambda: ours(vector, "mlp", 5),

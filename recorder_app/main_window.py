@@ -223,8 +223,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Demo recorder — {info.env_id}")
         human = self.session.human
         if human is not None:
-            names = human.bindings
-            self.dataset_panel.set_action_names(names.action_names, names.axis_names)
+            bindings = human.bindings
+            self.dataset_panel.set_action_names(bindings.action_names, bindings.axis_names)
         self.view.setFocus()
 
     def _on_session_recording_changed(self, recording: bool) -> None:

@@ -179,12 +179,7 @@ class Session(QObject):
         self.reload_dataset()
         if self.gamepads is not None:
             self._poll_timer.start()
-            self.poll_gamepads()
-            # pads plugged in before start-up raise no hot-plug event: list them, use the first
-            if self.gamepads.devices() and self.gamepads.active is None:
-                self.gamepads.select(0)
-                self.message.emit(f"Gamepad {self.gamepads.active} connected.")
-            self._emit_devices()
+            self.poll_gamepads()  # pads plugged in before start-up arrive as "added"
         if self.options.list_envs:
             self._env_lister.start()
 

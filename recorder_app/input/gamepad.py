@@ -77,8 +77,9 @@ class GamepadManager:
         self._active_id: int | None = None
         self._wanted: str | None = None
         self._state: GamepadState | None = None
-        for index in range(pygame.joystick.get_count()):
-            self._open(index)
+        # pads already plugged in raise no hot-plug event later: the first poll reports them
+        opened = (self._open(index) for index in range(pygame.joystick.get_count()))
+        self._startup: list[GamepadEvent] = [e for e in opened if e is not None]
 
     def _open(self, device_index: int) -> GamepadEvent | None:
         try:
@@ -95,7 +96,7 @@ class GamepadManager:
     def poll(self) -> list[GamepadEvent]:
         """Pump SDL events; return hot-plug events; refresh the state snapshot. Never raises."""
         pg = self._pg
-        events: list[GamepadEvent] = []
+        events, self._startup = self._startup, []
         try:
             for event in pg.event.get():
                 if event.type == pg.JOYDEVICEADDED:

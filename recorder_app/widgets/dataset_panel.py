@@ -283,11 +283,12 @@ class DatasetPanel(QWidget):
             flat = actions.reshape(len(actions), -1)
             if flat.shape[1] > 1:
                 self.actions_plot.addLegend(offset=(-10, 10))
+            axes = self._axis_names
+            if len(axes) != flat.shape[1]:
+                axes = tuple(f"dim {dim}" for dim in range(flat.shape[1]))
             for dim in range(min(flat.shape[1], len(PLOT_COLORS))):
                 color = PLOT_COLORS[(dim + 2) % len(PLOT_COLORS)]
-                axes = self._axis_names
-                name = axes[dim] if len(axes) == flat.shape[1] else f"dim {dim}"
-                _histogram(self.actions_plot, flat[:, dim], color, name=name)
+                _histogram(self.actions_plot, flat[:, dim], color, name=axes[dim])
 
     # -- user actions ------------------------------------------------------------------------
 
