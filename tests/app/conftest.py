@@ -10,7 +10,7 @@ import pytest
 
 # -- the Qt shell (main window, session) ----------------------------------------------------------
 
-SB2_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sb2"
+SB2_DATA = Path(__file__).resolve().parents[1] / "data"
 QT_MARKS = [
     pytest.mark.qt_log_level_fail("WARNING"),
     # The offscreen platform warns about a feature it lacks whenever a window is shown.
@@ -89,7 +89,7 @@ def sb2_cartpole_copy(app_home: Path) -> Path:
     import shutil
 
     source = SB2_DATA / "expert_cartpole.npz"
-    assert source.is_file(), f"missing {source}: the project expects shared/ beside it"
+    assert source.is_file(), f"missing {source}"
     target = app_home / "sb2" / "expert_cartpole.npz"
     target.parent.mkdir()
     shutil.copy(source, target)
