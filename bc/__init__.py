@@ -34,6 +34,8 @@ _EXPORTS = {
     "DatasetWriteError": "bc.errors",
     "PolicyFileError": "bc.errors",
     "ExpertError": "bc.errors",
+    "ConversionError": "bc.errors",
+    "convert": "bc.convert",
 }
 
 __all__ = sorted(_EXPORTS)

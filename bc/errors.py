@@ -51,3 +51,7 @@ class PolicyFileError(BCError):
 
 class ExpertError(BCError):
     """An expert spec cannot be resolved, or an expert returned an invalid action."""
+
+
+class ConversionError(BCError):
+    """A dataset cannot be converted: unknown format name, missing extra, or an existing target."""

@@ -163,7 +163,7 @@ def _run_episode(
         recorder.add_step(obs, action, float(reward))
         obs = next_obs
         if terminated or truncated:
-            return recorder.end_episode(terminated=bool(terminated))
+            return recorder.end_episode(terminated=bool(terminated), final_obs=obs)
 
 
 def _record_in_memory(
@@ -195,6 +195,7 @@ def _record_in_memory(
             rewards=np.asarray(rewards),
             terminated=bool(terminated),
             seed=first_seed + i,
+            final_obs=obs_to_row(env.observation_space, obs),
         )
         episodes.append(ep)
         summary = EpisodeSummary(i, ep.length, ep.ret, ep.terminated, ep.seed)

@@ -42,6 +42,8 @@ class _OpenEpisode:
     actions: list[np.ndarray] = field(default_factory=list)
     rewards: list[float] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    last_obs: Any = None
+    """The last observation seen, as given to `add_step` (the final one's stand-in)."""
 
 
 @dataclass(eq=False)
@@ -255,6 +257,7 @@ class Recorder:
         assert ep is not None
         row = obs_to_row(self.observation_space, obs)
         action_row = action_to_array(self.action_space, action)
+        ep.last_obs = row
         if self.images:
             step = self._next_image + len(ep.rewards)
             target = self._image_dir() / f"{step}{IMAGE_EXTENSION}"
@@ -268,11 +271,14 @@ class Recorder:
         ep.rewards.append(float(reward))
         ep.times.append(time.monotonic() - ep.started if t is None else float(t))
 
-    def end_episode(self, terminated: bool = False) -> EpisodeSummary:
+    def end_episode(self, terminated: bool = False, final_obs: Any = None) -> EpisodeSummary:
         """Close the open episode and hand it to the writer; returns at once.
 
         Args:
             terminated: True when the env said `terminated`; False for truncated or stopped.
+            final_obs: the observation `env.step` returned with the episode's end, stored as
+                `episode_final_obs` (image envs: a PNG). None keeps the last observation seen
+                (that of the last step), for an episode stopped without one.
 
         Returns:
             The episode's index, length, return and end kind.
@@ -284,6 +290,14 @@ class Recorder:
         ep = self._open
         if ep is None or not ep.rewards:
             raise BCError("no episode in progress to end")
+        final_row = (
+            ep.last_obs if final_obs is None else obs_to_row(self.observation_space, final_obs)
+        )
+        if self.images:
+            target = self._image_dir() / f"{self._next_image + len(ep.rewards) - 1}_final"
+            target = target.with_suffix(IMAGE_EXTENSION)
+            self._writer.submit(_ImageTask(self, target, final_row))
+            final_row = np.array(self._stored_image_path(target), dtype=np.str_)
         episode = Episode(
             obs=self._stack_obs(ep.obs),
             actions=np.stack(ep.actions),
@@ -292,6 +306,7 @@ class Recorder:
             seed=ep.seed,
             step_times=np.asarray(ep.times, dtype=np.float64),
             created=time.time(),
+            final_obs=final_row,
         )
         self._open = None
         summary = EpisodeSummary(
@@ -446,7 +461,10 @@ class Recorder:
         failed = self._failed_frames
         if not failed:
             return
-        for stored in episode.obs:
+        stored_paths = list(episode.obs)
+        if episode.final_obs is not None:
+            stored_paths.append(episode.final_obs)
+        for stored in stored_paths:
             target = resolve_image_path(str(stored), self.path.parent)
             frame = failed.get(target)
             if frame is not None:

@@ -25,7 +25,14 @@ from bc.trajectory import Episode
 log = logging.getLogger(__name__)
 
 SB2_KEYS = ("obs", "actions", "rewards", "episode_returns", "episode_starts")
-EXTRA_KEYS = ("metadata", "episode_terminated", "episode_seeds", "step_times", "episode_created")
+EXTRA_KEYS = (
+    "metadata",
+    "episode_terminated",
+    "episode_seeds",
+    "step_times",
+    "episode_created",
+    "episode_final_obs",
+)
 FORMAT_VERSION = 1
 
 
@@ -47,6 +54,9 @@ class DatasetArrays:
     episode_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     step_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     episode_created: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    episode_final_obs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The observation returned with each episode's end, one `obs` row per episode (images:
+    stored paths); empty when the file has none (SB2's files, ours before the key existed)."""
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -98,6 +108,11 @@ class DatasetArrays:
         return slice(int(starts[index]), int(end))
 
     @property
+    def has_final_obs(self) -> bool:
+        """True when every episode's final observation is stored (`episode_final_obs`)."""
+        return self.n_episodes > 0 and len(self.episode_final_obs) == self.n_episodes
+
+    @property
     def is_image(self) -> bool:
         """True when `obs` holds image file paths."""
         return self.obs.dtype.kind in "US"
@@ -127,6 +142,7 @@ class DatasetArrays:
             seed=int(self.episode_seeds[index]),
             step_times=self.step_times[sl],
             created=float(self.episode_created[index]),
+            final_obs=self.episode_final_obs[index] if self.has_final_obs else None,
         )
 
     def select_episodes(self, indices: Iterable[int]) -> DatasetArrays:
@@ -146,6 +162,9 @@ class DatasetArrays:
             episode_seeds=self.episode_seeds[chosen],
             step_times=self.step_times[rows],
             episode_created=self.episode_created[chosen],
+            episode_final_obs=(
+                self.episode_final_obs[chosen] if self.has_final_obs else self.episode_final_obs
+            ),
             pending_episodes=0,
         )
 
@@ -186,7 +205,7 @@ class DatasetArrays:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
-        return {
+        arrays = {
             "obs": self.obs,
             "actions": self.actions,
             "rewards": self.rewards.astype(np.float64, copy=False),
@@ -198,6 +217,9 @@ class DatasetArrays:
             "step_times": self.step_times.astype(np.float64, copy=False),
             "episode_created": self.episode_created.astype(np.float64, copy=False),
         }
+        if self.has_final_obs:
+            arrays["episode_final_obs"] = self.episode_final_obs
+        return arrays
 
     def sb2_dict(self) -> dict[str, np.ndarray]:
         """Return only the five SB2 keys, as `generate_expert_traj` returns them."""
@@ -214,6 +236,12 @@ class DatasetArrays:
         starts = [np.zeros(e.length, dtype=bool) for e in episodes]
         for s in starts:
             s[0] = True
+        finals = [e.final_obs for e in episodes]
+        final_obs = np.zeros(0)
+        if all(f is not None for f in finals):
+            final_obs = np.stack([np.asarray(f) for f in finals])
+        elif any(f is not None for f in finals):
+            log.warning("some episodes have no final observation: episode_final_obs not kept")
         return cls(
             obs=np.concatenate([e.obs for e in episodes]),
             actions=np.concatenate([e.actions for e in episodes]),
@@ -225,6 +253,7 @@ class DatasetArrays:
             episode_seeds=np.array([e.seed for e in episodes], dtype=np.int64),
             step_times=np.concatenate([e.step_times for e in episodes]).astype(np.float64),
             episode_created=np.array([e.created for e in episodes], dtype=np.float64),
+            episode_final_obs=final_obs,
         )
 
 
@@ -255,6 +284,16 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         return np.concatenate([getattr(p, name) for p in parts])
 
     obs = cat("obs")
+    final_obs = np.zeros(0)
+    if all(p.has_final_obs for p in parts):
+        final_obs = cat("episode_final_obs")
+        final_obs = final_obs.astype(first.obs.dtype) if obs.dtype.kind not in "US" else final_obs
+    elif any(p.has_final_obs for p in parts):
+        log.warning(
+            "%s: some episodes have no final observation (recorded before episode_final_obs "
+            "existed): the key is left out; `convert` adds it back by re-simulation",
+            first.path,
+        )
     return DatasetArrays(
         obs=obs.astype(first.obs.dtype) if obs.dtype.kind not in "US" else obs,
         actions=cat("actions").astype(first.actions.dtype),
@@ -266,6 +305,7 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_seeds=cat("episode_seeds"),
         step_times=cat("step_times"),
         episode_created=cat("episode_created"),
+        episode_final_obs=final_obs,
         path=first.path,
     )
 
@@ -308,6 +348,17 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         have = getattr(d, name).size
         if have not in (0, want):
             problems.append(f"'{name}' has {have} entries, expected {want}")
+    final = d.episode_final_obs
+    if len(final):
+        if len(final) != n_ep:
+            problems.append(f"'episode_final_obs' has {len(final)} rows, expected {n_ep}")
+        elif final.shape[1:] != d.obs.shape[1:] or (final.dtype.kind in "US") != (
+            d.obs.dtype.kind in "US"
+        ):
+            problems.append(
+                f"'episode_final_obs' is {final.dtype} {final.shape[1:]}, expected rows like "
+                f"'obs' ({d.obs.dtype} {d.obs.shape[1:]})"
+            )
     return problems
 
 
@@ -429,6 +480,17 @@ def check_image_files(data: DatasetArrays) -> None:
         raise MissingImagesError(
             data.path, [f"{len(missing)} of {data.n_steps} image files missing: {shown}{more}"]
         )
+    if data.has_final_obs:
+        finals = resolve_image_paths(data.episode_final_obs, data.root)
+        gone = [i for i, p in enumerate(finals) if not os.path.isfile(p)]
+        if gone:
+            raise MissingImagesError(
+                data.path,
+                [
+                    f"{len(gone)} final-observation image file(s) missing: "
+                    f"{data.episode_final_obs[gone[0]]} (episode {gone[0]})"
+                ],
+            )
 
 
 def normalise_path(path: str | Path) -> Path:
@@ -525,7 +587,10 @@ def delete_episodes(path: str | Path, indices: Iterable[int]) -> DatasetArrays:
     if data.is_image:
         kept_files = {str(p) for p in kept.obs}
         for i in sorted(drop):
-            for stored in data.obs[data.episode_slice(i)]:
+            dropped = list(data.obs[data.episode_slice(i)])
+            if data.has_final_obs:
+                dropped.append(data.episode_final_obs[i])
+            for stored in dropped:
                 if str(stored) not in kept_files:
                     resolve_image_path(str(stored), data.root).unlink(missing_ok=True)
     return load(path, check_images=False)

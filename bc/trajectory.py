@@ -26,6 +26,9 @@ class Episode:
     """Seconds since the episode's start at which each action was taken (NaN when unknown)."""
     created: float = float("nan")
     """Unix time at which the episode ended (NaN when unknown)."""
+    final_obs: np.ndarray | None = None
+    """The observation returned with `terminated`/`truncated`, as an `obs` row (images: its
+    stored path); None when unknown."""
 
     def __post_init__(self) -> None:
         n = len(self.rewards)

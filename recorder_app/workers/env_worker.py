@@ -334,7 +334,8 @@ class EnvWorker(QObject):
         self._step_clock.append(now)
         if terminated or truncated:
             if self._recorder is not None:
-                self.episode_ended.emit(self._recorder.end_episode(terminated=bool(terminated)))
+                ended = self._recorder.end_episode(bool(terminated), final_obs=self._obs)
+                self.episode_ended.emit(ended)
             else:
                 self._practice_episode += 1
             self._begin_episode(self._take_seed())
@@ -395,7 +396,7 @@ class EnvWorker(QObject):
         if rec is None:
             return
         if rec.episode_in_progress:
-            self.episode_ended.emit(rec.end_episode(terminated=False))
+            self.episode_ended.emit(rec.end_episode(terminated=False, final_obs=self._obs))
         rec.close()  # DatasetWriteError: stay recording, so stopping again retries
         self._recorder = None
         self._countdown_until = 0.0
@@ -436,7 +437,7 @@ class EnvWorker(QObject):
         if self._recorder is not None:
             if not self._recorder.episode_in_progress:
                 return  # nothing recorded yet: keep the countdown / fresh start
-            self.episode_ended.emit(self._recorder.end_episode(terminated=False))
+            self.episode_ended.emit(self._recorder.end_episode(False, final_obs=self._obs))
         else:
             self._practice_episode += 1
         self._begin_episode(self._take_seed())
@@ -463,7 +464,7 @@ class EnvWorker(QObject):
         rec = self._recorder
         if rec is not None:
             if keep_partial and rec.episode_in_progress:
-                self.episode_ended.emit(rec.end_episode(terminated=False))
+                self.episode_ended.emit(rec.end_episode(terminated=False, final_obs=self._obs))
             try:
                 rec.close(keep_partial=keep_partial)
             except BCError as exc:

@@ -203,8 +203,13 @@ def test_recorder_discard_end_early_and_partial(tmp_path):
     np.testing.assert_array_equal(data.episode_seeds, [3, -1])
     assert list(data.obs) == [f"recorded_images/{i}.png" for i in range(4)]
     # the discarded episode's two images were overwritten by the kept one; none is left over
-    assert sorted(p.name for p in (tmp_path / "recorded_images").iterdir()) == [
-        f"{i}.png" for i in range(4)
+    # (each episode's final observation is `<last step>_final.png`)
+    assert sorted(p.name for p in (tmp_path / "recorded_images").iterdir()) == sorted(
+        [f"{i}.png" for i in range(4)] + ["2_final.png", "3_final.png"]
+    )
+    assert list(data.episode_final_obs) == [
+        "recorded_images/2_final.png",
+        "recorded_images/3_final.png",
     ]
     with pytest.raises(BCError, match="is closed"):
         rec.add_step(obs, 0, 1.0)

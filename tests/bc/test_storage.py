@@ -154,8 +154,16 @@ def test_delete_episodes_rewrites_and_removes_images(tmp_path):
     data = storage.delete_episodes(tmp_path / "del.npz", [1])
     assert data.n_episodes == 2 and list(data.episode_lengths) == [3, 5]
     np.testing.assert_array_equal(data.episode_seeds, [0, 2])
-    files = sorted(int(p.stem) for p in (tmp_path / "recorded_images").iterdir())
-    assert files == [0, 1, 2, 7, 8, 9, 10, 11]
+    names = {p.name for p in (tmp_path / "recorded_images").iterdir()}
+    # the deleted episode's final observation (6_final.png) went with its steps
+    assert names == {f"{i}.png" for i in [0, 1, 2, 7, 8, 9, 10, 11]} | {
+        "2_final.png",
+        "11_final.png",
+    }
+    assert list(data.episode_final_obs) == [
+        "recorded_images/2_final.png",
+        "recorded_images/11_final.png",
+    ]
     # recording more never overwrites a kept image
     bc.generate_expert_traj(
         constant_expert(env), tmp_path / "del", env, n_episodes=1, seed=0, append=True
