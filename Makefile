@@ -9,7 +9,7 @@ export QT_QPA_PLATFORM ?= offscreen
 export SDL_VIDEODRIVER ?= dummy
 export SDL_AUDIODRIVER ?= dummy
 
-.PHONY: setup run demo test lint typecheck bench screenshots clean
+.PHONY: setup run demo test lint typecheck bench interop screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -40,10 +40,15 @@ test: lint typecheck
 bench: setup
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
+# A dataset converted to .hf, loaded and trained on by imitation in a venv of its own
+# (imitation pins gymnasium 0.29). Not part of `test`: it installs imitation (a few minutes).
+interop: setup
+	$(BIN)/python bench/interop_imitation.py
+
 screenshots: setup
 	if command -v xvfb-run >/dev/null; then \
 		xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python docs/take_screenshots.py; \
 	else $(BIN)/python docs/take_screenshots.py; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-interop .pytest_cache .mypy_cache .ruff_cache

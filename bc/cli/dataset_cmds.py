@@ -135,6 +135,7 @@ def _summary(data: storage.DatasetArrays) -> dict[str, Any]:
         "action_space": str(data.action_space()),
         "format": "ours" if data.metadata else "SB2 (no metadata)",
         "pending_episodes": data.pending_episodes,
+        "final_obs": data.has_final_obs,
     }
 
 

@@ -57,8 +57,22 @@ def check_format(path: Path, obs_shape: tuple, obs_dtype, action_shape: tuple, a
     assert arrays["episode_terminated"].shape == (e,) and arrays["episode_terminated"].dtype == bool
     assert arrays["episode_seeds"].shape == (e,) and arrays["episode_seeds"].dtype == np.int64
     assert arrays["step_times"].shape == (n,)
+    final = arrays["episode_final_obs"]
+    assert final.shape == (e, *obs_shape) and final.dtype == obs_dtype
     json.loads(str(arrays["metadata"]))
     return arrays
+
+
+def resimulated_final_obs(data, index: int, env_id: str, **kwargs) -> np.ndarray:
+    """Replay episode `index` from its seed and actions; return the last observation."""
+    import gymnasium as gym
+
+    env = gym.make(env_id, **kwargs)
+    obs, _ = env.reset(seed=int(data.episode_seeds[index]))
+    for action in data.actions[data.episode_slice(index)]:
+        obs, *_ = env.step(int(action[0]))
+    env.close()
+    return obs
 
 
 def test_record_two_cartpole_episodes_with_the_keyboard(open_window, qtbot):
@@ -81,6 +95,9 @@ def test_record_two_cartpole_episodes_with_the_keyboard(open_window, qtbot):
     assert list(data.episode_returns[:2]) == [5.0, 5.0]
     assert not data.episode_terminated[:2].any()  # ended by max_episode_steps: truncated
     assert list(data.episode_seeds[:2]) == [11, 12]  # seed 10 went to the practice episode
+    for i in range(2):  # the observation returned with the episode's end
+        want = resimulated_final_obs(data, i, "CartPole-v1", **SHORT_CARTPOLE)
+        np.testing.assert_array_equal(data.episode_final_obs[i], want)
     assert np.all(np.diff(arrays["step_times"][:5]) > 0)
     meta = data.metadata
     assert meta["env_id"] == "CartPole-v1" and meta["env_kwargs"] == SHORT_CARTPOLE
@@ -142,6 +159,9 @@ def test_end_episode_early_keeps_it_as_truncated(open_window, qtbot):
     stop_recording(qtbot, win)
     data = storage.load(session.dataset_path)
     assert data.episode_lengths[0] == summary.length and not data.episode_terminated[0]
+    # ended by the user: the final observation is the one after the last recorded step
+    want = resimulated_final_obs(data, 0, "MountainCar-v0")
+    np.testing.assert_array_equal(data.episode_final_obs[0], want)
 
 
 def test_wait_for_input_steps_only_while_a_key_is_held(open_window, qtbot):

@@ -17,7 +17,7 @@ from bc.errors import ConversionError
 from bc.images import read_image
 from tests.tiny_envs import TinyEnv, constant_expert
 
-OBS_KINDS = ["vector", "discrete", "image3", "image4"]
+OBS_KINDS = ["vector", "discrete", "image1", "image3", "image4"]
 FORMATS = ["npz", "hf", "minari"]
 
 
@@ -287,3 +287,74 @@ def test_python_m_bc_convert_runs(tmp_path):
     assert "converted 1 episodes, 3 steps" in proc.stdout
     # no env id in the file (TinyEnv made by hand), but the final observation was recorded
     assert "could not be re-simulated" not in proc.stderr
+
+
+def test_a_minari_dataset_made_by_minari_in_arrow_converts(tmp_path):
+    import minari
+    from minari.data_collector import EpisodeBuffer
+
+    rng = np.random.default_rng(0)
+    buffers = []
+    for i, n in enumerate((4, 6)):
+        buffers.append(
+            EpisodeBuffer(
+                id=i,
+                seed=100 + i,
+                observations=rng.normal(size=(n + 1, 4)).astype(np.float32),
+                actions=rng.integers(0, 2, size=n),
+                rewards=[1.0] * n,
+                terminations=[False] * (n - 1) + [i == 0],
+                truncations=[False] * (n - 1) + [i == 1],
+                infos={},
+            )
+        )
+    with pytest.warns(UserWarning):  # Minari asks for an author, a permalink...
+        minari.create_dataset_from_buffers(
+            "foreign/cartpole-v0", buffers, env="CartPole-v1", data_format="arrow"
+        )
+    episodes = bc.convert("minari:foreign/cartpole-v0", tmp_path / "f.npz")
+    data = storage.load(tmp_path / "f.npz")
+    assert data.metadata["env_id"] == "CartPole-v1"
+    assert list(data.episode_lengths) == [4, 6] and list(data.episode_seeds) == [100, 101]
+    assert list(data.episode_terminated) == [True, False]
+    np.testing.assert_array_equal(data.obs[:4], buffers[0].observations[:4])
+    np.testing.assert_array_equal(data.episode_final_obs[1], buffers[1].observations[-1])
+    assert data.actions.shape == (10, 1) and data.actions.dtype == np.int64
+    assert np.isnan(data.step_times).all()
+    assert str(data.action_space()) == "Discrete(2)"
+    assert len(episodes.episodes) == 2
+
+
+def test_an_hf_folder_made_elsewhere_gets_its_spaces_inferred(tmp_path):
+    import datasets
+
+    rng = np.random.default_rng(1)
+    columns = {
+        "obs": [
+            rng.normal(size=(4, 3)).astype(np.float32),
+            rng.normal(size=(3, 3)).astype(np.float32),
+        ],
+        "acts": [
+            rng.uniform(-1, 1, size=(3, 2)).astype(np.float32),
+            rng.uniform(-1, 1, size=(2, 2)).astype(np.float32),
+        ],
+        "infos": [["{}"] * 3, ["{}"] * 2],
+        "terminal": [True, False],
+        "rews": [np.ones(3), np.zeros(2)],
+    }
+    datasets.Dataset.from_dict(columns).save_to_disk(str(tmp_path / "x.hf"))
+    bc.convert(tmp_path / "x.hf", tmp_path / "x.npz")
+    data = storage.load(tmp_path / "x.npz")
+    assert list(data.episode_lengths) == [3, 2] and list(data.episode_seeds) == [-1, -1]
+    assert list(data.episode_terminated) == [True, False]
+    np.testing.assert_array_equal(data.episode_final_obs[0], columns["obs"][0][-1])
+    space = data.action_space()
+    np.testing.assert_array_equal(space.low, np.concatenate(columns["acts"]).min(axis=0))
+    assert data.observation_space().shape == (3,)
+    with pytest.raises(ConversionError, match="not imitation's trajectory layout, missing column"):
+        datasets.Dataset.from_dict({"obs": [[1, 2]]}).save_to_disk(str(tmp_path / "y.hf"))
+        bc.convert(tmp_path / "y.hf", tmp_path / "y.npz")
+    with pytest.raises(ConversionError, match="no such dataset folder"):
+        bc.convert(tmp_path / "nothing.hf", tmp_path / "z.npz")
+    with pytest.raises(ConversionError, match="cannot load Minari dataset 'nope/x-v0'"):
+        bc.convert("minari:nope/x-v0", tmp_path / "z.npz")

@@ -149,3 +149,16 @@ def test_a_missing_final_image_is_named(tmp_path):
     (tmp_path / "recorded_images" / "6_final.png").unlink()
     with pytest.raises(bc.MissingImagesError, match=r"6_final.png \(episode 1\)"):
         storage.load(tmp_path / "m.npz")
+
+
+def test_info_says_whether_final_observations_are_stored(tmp_path, capsys, sb2_cartpole):
+    import json
+
+    from bc.cli import main
+
+    env = TinyEnv("vector")
+    bc.generate_expert_traj(constant_expert(env), tmp_path / "i", env, n_episodes=1, seed=0)
+    assert main(["info", str(tmp_path / "i.npz"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["final_obs"] is True
+    assert main(["info", str(sb2_cartpole), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["final_obs"] is False
