@@ -294,8 +294,8 @@ class Recorder:
             ep.last_obs if final_obs is None else obs_to_row(self.observation_space, final_obs)
         )
         if self.images:
-            target = self._image_dir() / f"{self._next_image + len(ep.rewards) - 1}_final"
-            target = target.with_suffix(IMAGE_EXTENSION)
+            last_step = self._next_image + len(ep.rewards) - 1
+            target = self._image_dir() / f"{last_step}_final{IMAGE_EXTENSION}"
             self._writer.submit(_ImageTask(self, target, final_row))
             final_row = np.array(self._stored_image_path(target), dtype=np.str_)
         episode = Episode(

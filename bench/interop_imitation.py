@@ -28,8 +28,9 @@ from bc.experts import cartpole_balance
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_SPEC = "torch==2.13.0"
-# imitation 1.0 pins gymnasium~=0.29, whose env checker still uses numpy 1's aliases.
-IMITATION_SPECS = ["imitation>=1.0", "numpy<2"]
+# imitation 1.0 pins gymnasium~=0.29 and stable-baselines3~=2.2; numpy stays 2.x (pyarrow,
+# which imitation's `datasets` needs, requires it; gymnasium 0.29 steps fine on it).
+IMITATION_SPECS = ["imitation>=1.0"]
 
 CHECK = textwrap.dedent(
     """
@@ -106,7 +107,7 @@ def swing_up(obs: np.ndarray) -> np.ndarray:
     return np.array([np.clip(torque, -2.0, 2.0)], dtype=np.float32)
 
 
-def record(out: Path) -> list[tuple[Path, str]]:
+def record(out: Path) -> list[tuple[Path, str, float]]:
     """Record two small datasets here and convert them to .hf folders with our converter."""
     made = []
     bc.generate_expert_traj(cartpole_balance, out / "cartpole", "CartPole-v1", n_episodes=5, seed=0)
@@ -117,7 +118,7 @@ def record(out: Path) -> list[tuple[Path, str]]:
     for npz, env_id in made:
         target = npz.with_suffix(".hf")
         bc.convert(npz, target, overwrite=True)
-        converted.append((target, env_id))
+        converted.append((target, env_id, float(bc.load(npz).episode_returns.mean())))
     return converted
 
 
@@ -134,7 +135,7 @@ def main() -> int:
         script = out / "check_imitation.py"
         script.write_text(CHECK)
         argv = [str(python), str(script)]
-        for path, env_id in sets:
+        for path, env_id, _ in sets:
             argv += [str(path), env_id]
         proc = subprocess.run(argv, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -143,12 +144,12 @@ def main() -> int:
             return 1
         report = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"imitation {report['imitation']} (gymnasium {report['gymnasium']}) in {args.venv}")
-    for s in report["sets"]:
+    for s, (_, _, expert) in zip(report["sets"], sets, strict=True):
         print(
             f"{Path(s['path']).name}: serialize.load -> {s['trajectories']} TrajectoryWithRew, "
             f"{s['transitions']} transitions, obs {s['obs_shape']} acts {s['acts_shape']}, "
             f"terminal {s['terminal']}; BC 1 epoch: mean return "
-            f"{s['bc_one_epoch_mean_return']:.1f} over 5 episodes"
+            f"{s['bc_one_epoch_mean_return']:.1f} over 5 episodes (expert {expert:.1f})"
         )
     return 0
 

@@ -30,8 +30,12 @@ def register(sub: Any) -> None:
         default=None,
         help="env id to re-simulate final observations in (default: the one the file names)",
     )
-    conv.add_argument("--env-kwargs", default="{}", help="JSON keyword arguments for --env")
-    conv.add_argument("--force", action="store_true", help="replace an existing target")
+    conv.add_argument(
+        "--env-kwargs", default="{}", help="JSON keyword arguments for --env (default: {})"
+    )
+    conv.add_argument(
+        "--force", action="store_true", help="replace an existing target (default: refuse)"
+    )
     conv.set_defaults(handler=_convert)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import warnings
 from typing import Any
 
@@ -80,12 +81,17 @@ def write(episodes: EpisodeSet, dataset_id: str, *, overwrite: bool = False) -> 
                 description=f"Converted by demo-recorder from {metadata.get('converted_from')}",
                 jpeg_encoding=False,
             )
-    except (ValueError, TypeError) as exc:
-        raise ConversionError(f"Minari refused dataset {dataset_id!r}: {exc}") from exc
-    extra: dict[str, Any] = {METADATA_KEY: json.dumps(metadata, sort_keys=True)}
-    if env_spec is not None:
-        extra["env_spec"] = env_spec.to_json()
-    dataset.storage.update_metadata(extra)
+        extra: dict[str, Any] = {METADATA_KEY: json.dumps(metadata, sort_keys=True)}
+        if env_spec is not None:
+            extra["env_spec"] = env_spec.to_json()
+        dataset.storage.update_metadata(extra)
+    except BaseException as exc:
+        from minari.storage import get_dataset_path
+
+        shutil.rmtree(get_dataset_path(dataset_id), ignore_errors=True)  # no half datasets
+        if isinstance(exc, (ValueError, TypeError)):
+            raise ConversionError(f"Minari refused dataset {dataset_id!r}: {exc}") from exc
+        raise
     return dataset_id
 
 

@@ -358,3 +358,27 @@ def test_an_hf_folder_made_elsewhere_gets_its_spaces_inferred(tmp_path):
         bc.convert(tmp_path / "nothing.hf", tmp_path / "z.npz")
     with pytest.raises(ConversionError, match="cannot load Minari dataset 'nope/x-v0'"):
         bc.convert("minari:nope/x-v0", tmp_path / "z.npz")
+
+
+def test_an_old_file_is_upgraded_in_place_when_forced(tmp_path):
+    original = _record(tmp_path / "u.npz", "vector", "box", n=2, seed=0)
+    _strip_final_obs(tmp_path / "u.npz")
+    bc.convert(tmp_path / "u.npz", tmp_path / "u.npz", overwrite=True)
+    assert_same_dataset(original, storage.load(tmp_path / "u.npz"))
+
+
+def test_a_minari_dataset_refused_half_way_leaves_nothing(tmp_path, monkeypatch):
+    """Minari's episode write is made to fail (a real mid-write failure cannot be provoked)."""
+    import minari
+    from minari.storage import get_dataset_path
+
+    _record(tmp_path / "r.npz", "vector", "box", n=2, seed=0)
+
+    def refuse(*args, **kwargs):
+        raise ValueError("disk says no")
+
+    monkeypatch.setattr("minari.dataset._storages.hdf5_storage.HDF5Storage.update_episodes", refuse)
+    with pytest.raises(ConversionError, match="Minari refused dataset 'tests/r-v0': disk says no"):
+        bc.convert(tmp_path / "r.npz", "minari:tests/r-v0")
+    assert not get_dataset_path("tests/r-v0").exists()
+    assert "tests/r-v0" not in minari.list_local_datasets()
