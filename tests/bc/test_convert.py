@@ -382,3 +382,16 @@ def test_a_minari_dataset_refused_half_way_leaves_nothing(tmp_path, monkeypatch)
         bc.convert(tmp_path / "r.npz", "minari:tests/r-v0")
     assert not get_dataset_path("tests/r-v0").exists()
     assert "tests/r-v0" not in minari.list_local_datasets()
+
+
+def test_cartpole_recorded_before_the_key_is_re_simulated_exactly(tmp_path, caplog):
+    from bc.experts import cartpole_balance
+
+    bc.generate_expert_traj(cartpole_balance, tmp_path / "cp", "CartPole-v1", n_episodes=2, seed=3)
+    original = storage.load(tmp_path / "cp.npz")
+    _strip_final_obs(tmp_path / "cp.npz")
+    with caplog.at_level(logging.WARNING):
+        bc.convert(tmp_path / "cp.npz", "minari:cartpole/old-v0")
+    assert not caplog.records
+    bc.convert("minari:cartpole/old-v0", tmp_path / "back.npz")
+    assert_same_dataset(original, storage.load(tmp_path / "back.npz"))
