@@ -25,7 +25,14 @@ from bc.trajectory import Episode
 log = logging.getLogger(__name__)
 
 SB2_KEYS = ("obs", "actions", "rewards", "episode_returns", "episode_starts")
-EXTRA_KEYS = ("metadata", "episode_terminated", "episode_seeds", "step_times", "episode_created")
+EXTRA_KEYS: tuple[str, ...] = (
+    "metadata",
+    "episode_terminated",
+    "episode_seeds",
+    "step_times",
+    "episode_created",
+)
+EXTRA_KEYS += ("step_latency",)  # human input latency (docs/format.md, "Input latency")
 FORMAT_VERSION = 1
 
 
@@ -47,6 +54,8 @@ class DatasetArrays:
     episode_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     step_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     episode_created: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    step_latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Human input latency per step (s), NaN where no new input or not recorded."""
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -62,6 +71,7 @@ class DatasetArrays:
             "episode_seeds": np.full(n_ep, -1, dtype=np.int64),
             "step_times": np.full(n, np.nan),
             "episode_created": np.full(n_ep, np.nan),
+            "step_latency": np.full(n, np.nan),
         }
         for name, default in defaults.items():
             if getattr(self, name).size == 0 and default.size != 0:
@@ -127,6 +137,7 @@ class DatasetArrays:
             seed=int(self.episode_seeds[index]),
             step_times=self.step_times[sl],
             created=float(self.episode_created[index]),
+            step_latency=self.step_latency[sl],
         )
 
     def select_episodes(self, indices: Iterable[int]) -> DatasetArrays:
@@ -146,6 +157,7 @@ class DatasetArrays:
             episode_seeds=self.episode_seeds[chosen],
             step_times=self.step_times[rows],
             episode_created=self.episode_created[chosen],
+            step_latency=self.step_latency[rows],
             pending_episodes=0,
         )
 
@@ -197,6 +209,7 @@ class DatasetArrays:
             "episode_seeds": self.episode_seeds.astype(np.int64, copy=False),
             "step_times": self.step_times.astype(np.float64, copy=False),
             "episode_created": self.episode_created.astype(np.float64, copy=False),
+            "step_latency": self.step_latency.astype(np.float64, copy=False),
         }
 
     def sb2_dict(self) -> dict[str, np.ndarray]:
@@ -225,6 +238,7 @@ class DatasetArrays:
             episode_seeds=np.array([e.seed for e in episodes], dtype=np.int64),
             step_times=np.concatenate([e.step_times for e in episodes]).astype(np.float64),
             episode_created=np.array([e.created for e in episodes], dtype=np.float64),
+            step_latency=np.concatenate([e.step_latency for e in episodes]).astype(np.float64),
         )
 
 
@@ -266,6 +280,7 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_seeds=cat("episode_seeds"),
         step_times=cat("step_times"),
         episode_created=cat("episode_created"),
+        step_latency=cat("step_latency"),
         path=first.path,
     )
 
@@ -304,6 +319,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         ("episode_seeds", n_ep),
         ("episode_created", n_ep),
         ("step_times", n),
+        ("step_latency", n),
     ):
         have = getattr(d, name).size
         if have not in (0, want):

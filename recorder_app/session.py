@@ -180,6 +180,10 @@ class Session(QObject):
         if self.gamepads is not None:
             self._poll_timer.start()
             self.poll_gamepads()  # pads plugged in before start-up arrive as "added"
+            if self.gamepads.mapping_problems:
+                self.message.emit(
+                    "Gamepad mappings refused: " + "; ".join(self.gamepads.mapping_problems)
+                )
         if self.options.list_envs:
             self._env_lister.start()
 
@@ -263,7 +267,7 @@ class Session(QObject):
         info = self.env_info
         if info is None:
             return
-        bindings = load_bindings(info.env_id, info.action_space)
+        bindings = load_bindings(info.env_id, info.action_space, info.key_hints)
         self.human = HumanExpert(bindings, info.action_space, gamepad=self.gamepads)
         self._worker.set_expert(self._expert_override or self.human)
 
@@ -501,6 +505,8 @@ class Session(QObject):
         if recording:
             self._replace_next = False
         self.recording_changed.emit(recording)
+        if recording and self.gamepads is not None:
+            self.gamepads.rumble(0.4, 120)  # feedback: recording has started
         self.message.emit(
             f"Recording into {self.dataset_path}." if recording else "Recording stopped."
         )
@@ -514,6 +520,8 @@ class Session(QObject):
     def _on_worker_episode_saved(self, summary: EpisodeSummary) -> None:
         self.saved.append(summary)
         self.episode_saved.emit(summary)
+        if self.gamepads is not None:
+            self.gamepads.rumble(0.7, 200)  # feedback: the episode is on disk
         end = "terminated" if summary.terminated else "truncated"
         self.message.emit(
             f"Episode {summary.index} saved: {summary.length} steps, return {summary.ret:.2f}, "
