@@ -52,6 +52,15 @@ def load_bindings(
     return default_bindings(env_id, action_space, hints)
 
 
+def raw_pad_notice(bindings: Bindings) -> str:
+    """A status-bar line for a key map that names raw pad inputs (earlier versions' maps)."""
+    return (
+        f"The key map for {bindings.env_id or 'this env'} uses raw pad inputs "
+        f"({', '.join(bindings.raw_pad_names())}); they still work. Key map... > "
+        "Use standard pad names makes it work alike on every pad."
+    )
+
+
 def default_bindings(
     env_id: str, action_space: gym.Space[Any], hints: KeyHints | None = None
 ) -> Bindings:

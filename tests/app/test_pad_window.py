@@ -63,3 +63,22 @@ def test_the_pad_rumbles_when_recording_starts_and_an_episode_is_saved(open_wind
         stop_recording(qtbot, win)
     finally:
         pad.detach()
+
+
+def test_a_raw_index_key_map_from_an_earlier_version_gets_a_notice(open_window, qtbot, app_home):
+    import json
+
+    folder = app_home / "config" / "demo-recorder" / "bindings"
+    folder.mkdir(parents=True)
+    (folder / "CartPole-v1.discrete.json").write_text(
+        json.dumps(
+            {
+                "kind": "discrete",
+                "keys": [{"keys": ["Left"], "action": 0}, {"keys": ["Right"], "action": 1}],
+                "pad_keys": {"Pad:Hat0Left": "Left", "Pad:Button0": "Right"},
+            }
+        )
+    )
+    win = open_window("CartPole-v1")
+    assert "Pad:Button0" in win.session.bindings_notice
+    qtbot.waitUntil(lambda: "raw pad inputs" in win.statusBar().currentMessage())

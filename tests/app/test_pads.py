@@ -172,3 +172,29 @@ def test_rumble_reaches_a_pad_that_has_it_and_can_be_turned_off():
     finally:
         pad.detach()
         manager.poll()
+
+
+def test_a_mapped_pad_hot_plugs_unplugs_and_is_picked_again():
+    manager = GamepadManager()
+    manager.poll()
+    before = set(manager.devices())
+    pad = LayoutPad(HAT_PAD)
+    events = manager.poll()
+    assert [(e.kind, e.name) for e in events] == [("added", "Hat Pad")]
+    manager.select(manager.devices().index("Hat Pad"))
+    assert manager.state().mapped
+    pad.detach()
+    events = manager.poll()
+    assert [(e.kind, e.name) for e in events] == [("removed", "Hat Pad")]
+    assert manager.active is None and manager.state() is None and manager.wanted == "Hat Pad"
+    assert set(manager.devices()) == before
+    again = LayoutPad(HAT_PAD)
+    try:
+        manager.poll()
+        assert manager.active == "Hat Pad" and manager.state().mapped
+        again.dpad("Right")
+        manager.poll()
+        assert "Pad:DpadRight" in manager.state().input_names()
+    finally:
+        again.detach()
+        manager.poll()
