@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +174,7 @@ class GamepadManager:
         """Rumble as feedback (`rumble()`); from the user's settings, changed in the editor."""
         self.mappings_added = 0
         self.mapping_problems: list[str] = []
+        self._mapping_file = mapping_file
         self._load_mappings(mapping_file)
         self._pads: dict[int, _Pad] = {}
         self._states: dict[int, GamepadState] = {}
@@ -222,6 +223,8 @@ class GamepadManager:
         pg = self._pg
         events, self._startup = self._startup, []
         now = time.perf_counter()
+        if not self._sdl_alive():
+            events += self._restart()
         try:
             for event in pg.event.get():
                 if event.type == pg.JOYDEVICEADDED:
@@ -243,6 +246,49 @@ class GamepadManager:
             self._state = None
         return events
 
+    def _sdl_alive(self) -> bool:
+        """False when SDL was shut down since the pads were opened (see `_restart`)."""
+        pg = self._pg
+        if not (pg.display.get_init() and pg.joystick.get_init() and self._ctl.get_init()):
+            return False
+        try:  # pygame closed our device objects, even if someone has started SDL again since
+            return all(
+                p.joystick.get_init() and (p.controller is None or p.controller.get_init())
+                for p in self._pads.values()
+            )
+        except pg.error:
+            return False
+
+    def _restart(self) -> list[GamepadEvent]:
+        """Start SDL's subsystems again after another part of the process quit them.
+
+        Gymnasium's pygame-rendered envs call `pygame.quit()` in `close()`, which ends SDL for
+        the whole process. The pads are opened again (mappings too: SDL forgot them); the pad
+        the user chose is picked again by name. The old device objects are not touched: pygame
+        has already closed them.
+        """
+        log.info("SDL was shut down elsewhere (an env's close()): reopening gamepads")
+        events = [GamepadEvent("removed", pad.name, iid) for iid, pad in self._pads.items()]
+        self._pads.clear()
+        self._states = {}
+        self._state = None
+        self._active_id = None
+        try:
+            self._pg.display.init()
+            self._pg.joystick.init()
+            self._ctl.init()
+        except self._pg.error as exc:
+            log.warning("cannot restart the gamepad subsystems: %s", exc)
+            return events
+        self._load_mappings(self._mapping_file)
+        for index in range(self._pg.joystick.get_count()):
+            added = self._open(index)
+            if added is not None:
+                events.append(added)
+                if self._active_id is None and added.name == self._wanted:
+                    self._active_id = added.instance_id
+        return events
+
     def _read_all(self, now: float) -> None:
         states = {}
         for iid, pad in self._pads.items():
@@ -252,7 +298,7 @@ class GamepadManager:
                 changed_at = float("-inf")  # a first reading is not new input
             else:
                 changed_at = old.changed_at if state.same_reading(old) else now
-            states[iid] = _with_time(state, changed_at)
+            states[iid] = replace(state, changed_at=changed_at)
         self._states = states
         self._state = states.get(self._active_id) if self._active_id is not None else None
 
@@ -314,26 +360,9 @@ class GamepadManager:
 
 def _sdl_name(name: str) -> str:
     """The suffix of pygame's constant for of a standard name: "DpadLeft" -> "DPAD_LEFT"."""
-    special = {
-        "LeftTrigger": "TRIGGERLEFT",
-        "RightTrigger": "TRIGGERRIGHT",
-        "LeftShoulder": "LEFTSHOULDER",
-        "RightShoulder": "RIGHTSHOULDER",
-        "LeftStick": "LEFTSTICK",
-        "RightStick": "RIGHTSTICK",
-        "LeftX": "LEFTX",
-        "LeftY": "LEFTY",
-        "RightX": "RIGHTX",
-        "RightY": "RIGHTY",
-    }
+    special = {"LeftTrigger": "TRIGGERLEFT", "RightTrigger": "TRIGGERRIGHT"}
     if name in special:
         return special[name]
     if name.startswith("Dpad"):
         return "DPAD_" + name[4:].upper()
     return name.upper()
-
-
-def _with_time(state: GamepadState, changed_at: float) -> GamepadState:
-    from dataclasses import replace
-
-    return replace(state, changed_at=changed_at)

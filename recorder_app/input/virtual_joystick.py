@@ -171,9 +171,10 @@ class VirtualJoystick:
         """Unplug the joystick (pygame sees JOYDEVICEREMOVED)."""
         if not self.attached:
             return
-        self._lib.SDL_JoystickClose(self._joy)
+        self.attached = False
         for index in range(self._lib.SDL_NumJoysticks()):
             if self._lib.SDL_JoystickGetDeviceInstanceID(index) == self.instance_id:
+                self._lib.SDL_JoystickClose(self._joy)
                 self._lib.SDL_JoystickDetachVirtual(index)
-                break
-        self.attached = False
+                return
+        # gone already: SDL was shut down (pygame.quit()) and freed it; nothing to close

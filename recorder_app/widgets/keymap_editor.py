@@ -27,7 +27,7 @@ from recorder_app.input.atari import KeyHints
 from recorder_app.input.bindings import AxisBinding, Bindings, KeyBinding, save_user_bindings
 from recorder_app.input.keymaps import default_bindings, load_bindings
 from recorder_app.input.keys import key_name_from_qt
-from recorder_app.input.names import is_pad_name
+from recorder_app.input.names import is_pad_name, is_raw_pad_name
 from recorder_app.widgets.pad_tester import PadTester
 
 CONFLICT = QBrush(QColor(255, 200, 200))
@@ -186,7 +186,7 @@ class KeymapEditor(QDialog):
         self._pad_baseline &= held
         if not new:
             return
-        standard = [n for n in new if not _raw(n)]
+        standard = [n for n in new if not is_raw_pad_name(n)]
         row, self._capturing = self._capturing, None
         self.set_row_keys(row, ((standard or new)[0],))
 
@@ -235,12 +235,6 @@ class KeymapEditor(QDialog):
             QMessageBox.warning(self, "Cannot save key map", str(exc))
             return
         self.accept()
-
-
-def _raw(name: str) -> bool:
-    from recorder_app.input.names import is_raw_pad_name
-
-    return is_raw_pad_name(name)
 
 
 __all__ = ["Bindings", "KeymapEditor"]

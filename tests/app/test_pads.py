@@ -198,3 +198,25 @@ def test_a_mapped_pad_hot_plugs_unplugs_and_is_picked_again():
     finally:
         again.detach()
         manager.poll()
+
+
+def test_pads_are_reopened_after_an_env_shuts_sdl_down():
+    """Gymnasium's pygame-rendered envs call pygame.quit() in close(): pads must come back."""
+    manager = GamepadManager()
+    pad = LayoutPad(HAT_PAD)
+    _select(manager, "Hat Pad")
+    env = gym.make("CartPole-v1", render_mode="rgb_array")
+    env.reset(seed=0)
+    env.render()
+    env.close()  # pygame.quit(): SDL is shut down for the whole process
+    pad.detach()  # a virtual pad dies with SDL (a real one is found again); plug it back
+    again = LayoutPad(HAT_PAD)
+    try:
+        manager.poll()
+        assert manager.active == "Hat Pad" and manager.state().mapped
+        again.dpad("Up")
+        manager.poll()
+        assert "Pad:DpadUp" in manager.state().input_names()
+    finally:
+        again.detach()
+        manager.poll()
