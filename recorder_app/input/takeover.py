@@ -28,6 +28,8 @@ class PolicyWithTakeover:
             self.human_in_control = True
             return self.human(obs)
         self.human_in_control = False
+        if self.human is not None:
+            self.human.input_idle()  # a release handing back is used by this step, not later
         action, _ = self.policy.predict(obs, deterministic=True)
         return action
 

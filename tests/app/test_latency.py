@@ -94,3 +94,21 @@ def test_key_presses_through_the_window_are_recorded_with_their_latency(open_win
     assert np.isnan(latency).sum() >= len(latency) - presses
     win.session.reload_dataset()
     qtbot.waitUntil(lambda: "input latency" in win.dataset_panel.totals_label.text())
+
+
+def test_a_release_handing_back_to_the_policy_is_not_counted_at_the_next_takeover():
+    from recorder_app.input.takeover import PolicyWithTakeover
+
+    class Zero:
+        def predict(self, obs, deterministic=True):
+            return 0, None
+
+    human = _human()
+    expert = PolicyWithTakeover(Zero(), human)
+    human.press("Right")
+    assert expert(None) == 1 and expert.last_latency >= 0
+    human.release("Right", at=time.perf_counter() - 10.0)  # handed back long ago
+    assert expert(None) == 0 and math.isnan(expert.last_latency)  # the policy's step
+    human.press("Right")
+    expert(None)
+    assert expert.last_latency < 1.0  # from this press, not from the old release
