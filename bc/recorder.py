@@ -44,6 +44,7 @@ class _OpenEpisode:
     times: list[float] = field(default_factory=list)
     last_obs: Any = None
     """The last observation seen, as given to `add_step` (the final one's stand-in)."""
+    latency: list[float] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -238,7 +239,14 @@ class Recorder:
             self.discard_episode()
         self._open = _OpenEpisode(seed=-1 if seed is None else int(seed), started=time.monotonic())
 
-    def add_step(self, obs: Any, action: Any, reward: float, t: float | None = None) -> None:
+    def add_step(
+        self,
+        obs: Any,
+        action: Any,
+        reward: float,
+        t: float | None = None,
+        latency: float | None = None,
+    ) -> None:
         """Record one step: the observation the action was chosen from, the action, its reward.
 
         Args:
@@ -246,6 +254,8 @@ class Recorder:
             action: as given to `env.step` (coerced to the stored dtype and shape).
             reward: the reward `env.step` returned.
             t: seconds since the episode's start (measured here when None).
+            latency: seconds from a new human input to this step (`step_latency`); None or
+                NaN: no new input.
 
         Raises:
             SpaceMismatchError: obs or action do not fit the spaces.
@@ -270,6 +280,7 @@ class Recorder:
         ep.actions.append(action_row)
         ep.rewards.append(float(reward))
         ep.times.append(time.monotonic() - ep.started if t is None else float(t))
+        ep.latency.append(float("nan") if latency is None else float(latency))
 
     def end_episode(self, terminated: bool = False, final_obs: Any = None) -> EpisodeSummary:
         """Close the open episode and hand it to the writer; returns at once.
@@ -305,6 +316,7 @@ class Recorder:
             terminated=bool(terminated),
             seed=ep.seed,
             step_times=np.asarray(ep.times, dtype=np.float64),
+            step_latency=np.asarray(ep.latency, dtype=np.float64),
             created=time.time(),
             final_obs=final_row,
         )

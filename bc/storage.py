@@ -25,13 +25,14 @@ from bc.trajectory import Episode
 log = logging.getLogger(__name__)
 
 SB2_KEYS = ("obs", "actions", "rewards", "episode_returns", "episode_starts")
-EXTRA_KEYS = (
+EXTRA_KEYS: tuple[str, ...] = (
     "metadata",
     "episode_terminated",
     "episode_seeds",
     "step_times",
     "episode_created",
     "episode_final_obs",
+    "step_latency",
 )
 FORMAT_VERSION = 1
 
@@ -57,6 +58,8 @@ class DatasetArrays:
     episode_final_obs: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """The observation returned with each episode's end, one `obs` row per episode (images:
     stored paths); empty when the file has none (SB2's files, ours before the key existed)."""
+    step_latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Human input latency per step (s), NaN where no new input or not recorded."""
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -72,6 +75,7 @@ class DatasetArrays:
             "episode_seeds": np.full(n_ep, -1, dtype=np.int64),
             "step_times": np.full(n, np.nan),
             "episode_created": np.full(n_ep, np.nan),
+            "step_latency": np.full(n, np.nan),
         }
         for name, default in defaults.items():
             if getattr(self, name).size == 0 and default.size != 0:
@@ -143,6 +147,7 @@ class DatasetArrays:
             step_times=self.step_times[sl],
             created=float(self.episode_created[index]),
             final_obs=self.episode_final_obs[index] if self.has_final_obs else None,
+            step_latency=self.step_latency[sl],
         )
 
     def select_episodes(self, indices: Iterable[int]) -> DatasetArrays:
@@ -165,6 +170,7 @@ class DatasetArrays:
             episode_final_obs=(
                 self.episode_final_obs[chosen] if self.has_final_obs else self.episode_final_obs
             ),
+            step_latency=self.step_latency[rows],
             pending_episodes=0,
         )
 
@@ -216,6 +222,7 @@ class DatasetArrays:
             "episode_seeds": self.episode_seeds.astype(np.int64, copy=False),
             "step_times": self.step_times.astype(np.float64, copy=False),
             "episode_created": self.episode_created.astype(np.float64, copy=False),
+            "step_latency": self.step_latency.astype(np.float64, copy=False),
         }
         if self.has_final_obs:
             arrays["episode_final_obs"] = self.episode_final_obs
@@ -254,6 +261,7 @@ class DatasetArrays:
             step_times=np.concatenate([e.step_times for e in episodes]).astype(np.float64),
             episode_created=np.array([e.created for e in episodes], dtype=np.float64),
             episode_final_obs=final_obs,
+            step_latency=np.concatenate([e.step_latency for e in episodes]).astype(np.float64),
         )
 
 
@@ -306,6 +314,7 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         step_times=cat("step_times"),
         episode_created=cat("episode_created"),
         episode_final_obs=final_obs,
+        step_latency=cat("step_latency"),
         path=first.path,
     )
 
@@ -344,6 +353,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         ("episode_seeds", n_ep),
         ("episode_created", n_ep),
         ("step_times", n),
+        ("step_latency", n),
     ):
         have = getattr(d, name).size
         if have not in (0, want):

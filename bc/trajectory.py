@@ -29,6 +29,8 @@ class Episode:
     final_obs: np.ndarray | None = None
     """The observation returned with `terminated`/`truncated`, as an `obs` row (images: its
     stored path); None when unknown."""
+    step_latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Seconds from a new human input to the step that first used it (NaN: no new input)."""
 
     def __post_init__(self) -> None:
         n = len(self.rewards)
@@ -43,6 +45,10 @@ class Episode:
             object.__setattr__(self, "step_times", np.full(n, np.nan))
         elif len(self.step_times) != n:
             raise ValueError(f"episode has {n} steps but {len(self.step_times)} step times")
+        if self.step_latency.size == 0:
+            object.__setattr__(self, "step_latency", np.full(n, np.nan))
+        elif len(self.step_latency) != n:
+            raise ValueError(f"episode has {n} steps but {len(self.step_latency)} latencies")
 
     @property
     def length(self) -> int:

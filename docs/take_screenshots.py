@@ -138,6 +138,37 @@ def shoot_training_and_replay(folder: Path) -> None:
     close(app, w)
 
 
+def shoot_pad_tester() -> None:
+    """The key map editor's live gamepad tester, with an SDL virtual controller held."""
+    from PyQt6.QtWidgets import QApplication
+
+    from bc.envs import make_env
+    from recorder_app.input import GamepadManager
+    from recorder_app.input.virtual_joystick import VirtualJoystick
+    from recorder_app.widgets.keymap_editor import KeymapEditor
+
+    app = QApplication.instance()
+    manager = GamepadManager()
+    pad = VirtualJoystick(naxes=6, nbuttons=15, nhats=0, gamecontroller=True)
+    try:
+        for axis, value in ((0, -0.6), (1, 0.2), (2, 0.0), (3, 0.0), (4, -1.0), (5, 0.5)):
+            pad.set_axis(axis, value)  # left stick, triggers: left at rest, right half
+        pad.set_button(0, True)  # A
+        pad.set_button(13, True)  # d-pad left
+        manager.poll()
+        manager.select(0)
+        editor = KeymapEditor("CarRacing-v3", make_env("CarRacing-v3").action_space,
+                              gamepads=manager)  # fmt: skip
+        editor.show()
+        pause(app, 0.3)
+        manager.poll()
+        pause(app, 0.3)
+        editor.grab().save(str(OUT / "keymap_tester.png"))
+        editor.close()
+    finally:
+        pad.detach()
+
+
 def main() -> None:
     """Take every screenshot into docs/screenshots/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -150,6 +181,7 @@ def main() -> None:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         shoot("CartPole-v1", "main_window_cartpole", Path(tmp), 6, "Right", train=True)
         shoot("LunarLander-v3", "main_window_lunarlander", Path(tmp), 4, None)
+        shoot_pad_tester()
     from PyQt6.QtWidgets import QApplication
 
     from recorder_app.app import tear_down

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from recorder_app.input import key_name_from_qt
+from recorder_app.input.keys import key_name_from_qt
 
 SHORTCUT_MODIFIERS = (
     Qt.KeyboardModifier.ControlModifier

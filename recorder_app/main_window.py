@@ -287,12 +287,12 @@ class MainWindow(QMainWindow):
         self._closing = False
 
     def _open_keymap_editor(self) -> None:
-        info = self.session.env_info
+        s, info = self.session, self.session.env_info
         if info is None:
             return
         from recorder_app.widgets.keymap_editor import KeymapEditor
 
-        editor = KeymapEditor(info.env_id, info.action_space, self)
+        editor = KeymapEditor(info.env_id, info.action_space, self, info.key_hints, s.gamepads)
         editor.accepted.connect(self.session.reload_bindings)
         editor.open()
 

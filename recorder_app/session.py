@@ -15,6 +15,7 @@ from bc import journal, storage
 from bc.storage import DatasetArrays
 from bc.trajectory import EpisodeSummary
 from recorder_app.input import GamepadManager, HumanExpert, load_bindings
+from recorder_app.input.keymaps import raw_pad_notice as _raw_pad_notice
 from recorder_app.workers.env_list import EnvLister
 from recorder_app.workers.env_worker import (
     EnvInfo,
@@ -122,6 +123,8 @@ class Session(QObject):
         self.options = options
         self.env_info: EnvInfo | None = None
         self.human: HumanExpert | None = None
+        self.bindings_notice = ""
+        """Why the env's key map deserves a look (raw pad inputs), or ""."""
         self.recording = False
         self.paused = False
         self.pause_reason = ""
@@ -180,6 +183,10 @@ class Session(QObject):
         if self.gamepads is not None:
             self._poll_timer.start()
             self.poll_gamepads()  # pads plugged in before start-up arrive as "added"
+            if self.gamepads.mapping_problems:
+                self.message.emit(
+                    "Gamepad mappings refused: " + "; ".join(self.gamepads.mapping_problems)
+                )
         if self.options.list_envs:
             self._env_lister.start()
 
@@ -263,7 +270,8 @@ class Session(QObject):
         info = self.env_info
         if info is None:
             return
-        bindings = load_bindings(info.env_id, info.action_space)
+        bindings = load_bindings(info.env_id, info.action_space, info.key_hints)
+        self.bindings_notice = _raw_pad_notice(bindings) if bindings.raw_pad_names() else ""
         self.human = HumanExpert(bindings, info.action_space, gamepad=self.gamepads)
         self._worker.set_expert(self._expert_override or self.human)
 
@@ -493,7 +501,7 @@ class Session(QObject):
             self.dataset_path = default_dataset_path(info.env_id, self.dataset_path.parent)
         self.reload_dataset()
         self.env_opened.emit(info)
-        self.message.emit(f"Opened {info.env_id}.")
+        self.message.emit(f"Opened {info.env_id}. {self.bindings_notice}".strip())
 
     def _on_worker_recording_changed(self, recording: bool) -> None:
         self.recording = recording
@@ -501,6 +509,8 @@ class Session(QObject):
         if recording:
             self._replace_next = False
         self.recording_changed.emit(recording)
+        if recording and self.gamepads is not None:
+            self.gamepads.rumble(0.4, 120)  # feedback: recording has started
         self.message.emit(
             f"Recording into {self.dataset_path}." if recording else "Recording stopped."
         )
@@ -514,6 +524,8 @@ class Session(QObject):
     def _on_worker_episode_saved(self, summary: EpisodeSummary) -> None:
         self.saved.append(summary)
         self.episode_saved.emit(summary)
+        if self.gamepads is not None:
+            self.gamepads.rumble(0.7, 200)  # feedback: the episode is on disk
         end = "terminated" if summary.terminated else "truncated"
         self.message.emit(
             f"Episode {summary.index} saved: {summary.length} steps, return {summary.ret:.2f}, "

@@ -1,4 +1,8 @@
-"""Human input: keyboard and gamepad state turned into actions, with bindings kept as data."""
+"""Human input: keyboard and gamepad state turned into actions, with bindings kept as data.
+
+Importing this package loads neither Qt nor SDL: Qt key codes are translated in
+`recorder_app.input.keys` (the Qt edge), and pygame is imported when a `GamepadManager` is made.
+"""
 
 from recorder_app.input.bindings import (
     AxisBinding,
@@ -6,13 +10,12 @@ from recorder_app.input.bindings import (
     BindingsError,
     KeyBinding,
     PadAxisBinding,
-    load_bindings,
     save_user_bindings,
     user_config_dir,
 )
 from recorder_app.input.gamepad import GamepadEvent, GamepadManager, GamepadState
 from recorder_app.input.human import HumanExpert
-from recorder_app.input.keys import key_name_from_qt
+from recorder_app.input.keymaps import default_bindings, generic_bindings, load_bindings
 
 __all__ = [
     "AxisBinding",
@@ -24,7 +27,8 @@ __all__ = [
     "HumanExpert",
     "KeyBinding",
     "PadAxisBinding",
-    "key_name_from_qt",
+    "default_bindings",
+    "generic_bindings",
     "load_bindings",
     "save_user_bindings",
     "user_config_dir",

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +16,21 @@ import numpy as np
 from gymnasium import spaces
 
 from bc.errors import BCError, UnsupportedSpaceError
+from recorder_app.input.names import (
+    RAW_AXIS_TO_STANDARD,
+    RAW_TO_STANDARD,
+    TRIGGERS,
+    is_input_name,
+    is_pad_axis,
+    is_pad_name,
+    is_raw_pad_name,
+)
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "bindings"
-
-KEY_NAMES = frozenset(
-    {"Left", "Right", "Up", "Down", "Space", "Return", "Tab", "Shift", "Backspace"}
-    | {",", ".", "/", ";", "-", "=", "[", "]"}
-    | {chr(c) for c in range(ord("A"), ord("Z") + 1)}
-    | {str(d) for d in range(10)}
-    | {f"F{i}" for i in range(1, 13)}
-)
-_PAD_NAME = re.compile(r"^Pad:(Button\d+|Hat\d+(Left|Right|Up|Down)|Axis\d+[+-])$")
 
 
 class BindingsError(BCError):
     """A bindings file is malformed or does not fit the env's action space."""
-
-
-def is_input_name(name: str) -> bool:
-    """True for a key name (see KEY_NAMES) or a gamepad input name ("Pad:Button0")."""
-    return name in KEY_NAMES or bool(_PAD_NAME.match(name))
 
 
 @dataclass(frozen=True)
@@ -63,11 +57,18 @@ class PadAxisBinding:
     """A gamepad axis that drives one Box dimension directly."""
 
     dim: int
-    axis: int
+    axis: str
+    """A standard axis ("LeftX", "RightTrigger"), or a raw one ("Axis5") of an unmapped pad."""
     invert: bool = False
     trigger: bool = False
-    """A trigger rests at -1: its range -1..1 is read as 0..1."""
+    """Raw axes only: the axis rests at -1 and its range -1..1 is read as 0..1. Standard
+    triggers ("LeftTrigger") already read 0..1 from rest."""
     dead_zone: float = 0.15
+
+    @property
+    def rests_at_low(self) -> bool:
+        """True when the axis reads 0..1 (a trigger), so its rest is 0, not the centre."""
+        return self.trigger or self.axis in TRIGGERS
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class Bindings:
             | set(self.pad_keys.values())
         )
         bad = [k for k in bad if not is_input_name(k)]
-        bad += [k for k in self.pad_keys if not _PAD_NAME.match(k)]
+        bad += [k for k in self.pad_keys if not is_pad_name(k)]
+        bad += [p.axis for p in self.pad_axes if not is_pad_axis(p.axis)]
         if bad:
             raise BindingsError(f"{self.source}: unknown key name(s) {', '.join(bad)}")
 
@@ -192,8 +194,44 @@ class Bindings:
             if a.positive:
                 out.append(("+".join(a.positive), f"{self.axis_label(a.dim)} up"))
         out += [(pad, f"as {key}") for pad, key in self.pad_keys.items()]
-        out += [(f"Pad:Axis{p.axis}", self.axis_label(p.dim)) for p in self.pad_axes]
+        out += [(f"Pad:{p.axis}", self.axis_label(p.dim)) for p in self.pad_axes]
         return out
+
+    def raw_pad_names(self) -> list[str]:
+        """Raw joystick inputs these bindings use ("Pad:Button0", "Axis5"), sorted."""
+        names = {k for b in self.keys for k in b.keys} | set(self.pad_keys)
+        names |= {k for a in self.axes for k in a.negative + a.positive}
+        raw = {n for n in names if is_raw_pad_name(n)}
+        raw |= {p.axis for p in self.pad_axes if p.axis.startswith("Axis")}
+        return sorted(raw)
+
+    def to_standard(self) -> Bindings:
+        """The same bindings with raw pad inputs renamed to SDL's standard layout.
+
+        Raw indices are read in the layout earlier versions assumed (SDL's own order, as XInput
+        pads report it). Raw names without a standard equivalent are kept.
+        """
+
+        def name(n: str) -> str:
+            return RAW_TO_STANDARD.get(n, n)
+
+        def axis(p: PadAxisBinding) -> PadAxisBinding:
+            if p.axis not in RAW_AXIS_TO_STANDARD:
+                return p
+            return replace(p, axis=RAW_AXIS_TO_STANDARD[p.axis], trigger=False)
+
+        return replace(
+            self,
+            keys=tuple(KeyBinding(tuple(name(k) for k in b.keys), b.action) for b in self.keys),
+            axes=tuple(
+                replace(
+                    a, negative=tuple(map(name, a.negative)), positive=tuple(map(name, a.positive))
+                )
+                for a in self.axes
+            ),
+            pad_keys={name(k): v for k, v in self.pad_keys.items()},
+            pad_axes=tuple(axis(p) for p in self.pad_axes),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (the file format)."""
@@ -230,7 +268,7 @@ def from_dict(data: dict[str, Any], source: str) -> Bindings:
             pad_axes=tuple(
                 PadAxisBinding(
                     int(p["dim"]),
-                    int(p["axis"]),
+                    _axis_name(p["axis"]),
                     bool(p.get("invert", False)),
                     bool(p.get("trigger", False)),
                     float(p.get("dead_zone", 0.15)),
@@ -245,6 +283,13 @@ def from_dict(data: dict[str, Any], source: str) -> Bindings:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BindingsError(f"{source}: malformed bindings ({type(exc).__name__}: {exc})") from exc
+
+
+def _axis_name(value: Any) -> str:
+    """A pad axis from JSON: a name ("LeftX"), or an index of earlier versions (5 -> "Axis5")."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"axis must be a name or an index, got {value!r}")
+    return f"Axis{value}" if isinstance(value, int) else value
 
 
 def read_file(path: Path) -> Bindings:
@@ -273,38 +318,22 @@ def user_config_dir() -> Path:
     return Path(base) / "demo-recorder"
 
 
-def _file_name(env_id: str, kind: str) -> str:
+def file_name(env_id: str, kind: str) -> str:
+    """The bindings file of an env: "<env id with / as _>.<kind>.json"."""
     return f"{env_id.replace('/', '_')}.{kind}.json"
 
 
-def _kind(action_space: gym.Space[Any]) -> str:
+def action_kind(action_space: gym.Space[Any]) -> str:
+    """Name the kind of an action space: "discrete" or "box".
+
+    Raises:
+        UnsupportedSpaceError: neither Discrete nor Box.
+    """
     if isinstance(action_space, spaces.Discrete):
         return "discrete"
     if isinstance(action_space, spaces.Box):
         return "box"
     raise UnsupportedSpaceError(f"no key bindings for action space {action_space}")
-
-
-def load_bindings(env_id: str, action_space: gym.Space[Any]) -> Bindings:
-    """Bindings for an env: the user's saved ones, else the shipped default, else a generic map.
-
-    Raises:
-        BindingsError: a bindings file exists but is malformed or does not fit the space.
-        UnsupportedSpaceError: the action space is neither Discrete nor Box.
-    """
-    kind = _kind(action_space)
-    name = _file_name(env_id, kind)
-    for folder in (user_config_dir() / "bindings", ASSETS):
-        path = folder / name
-        if path.is_file():
-            bindings = read_file(path)
-            bindings.check_space(action_space)
-            return bindings
-    if env_id.startswith("ALE/") and kind == "discrete":
-        from recorder_app.input.atari import atari_bindings
-
-        return atari_bindings(env_id, action_space)
-    return generic_bindings(env_id, action_space)
 
 
 def save_user_bindings(
@@ -318,7 +347,7 @@ def save_user_bindings(
     if action_space is not None:
         bindings.check_space(action_space)
     folder = user_config_dir() / "bindings"
-    path = folder / _file_name(env_id, bindings.kind)
+    path = folder / file_name(env_id, bindings.kind)
     tmp = path.with_name(path.name + ".tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -327,44 +356,3 @@ def save_user_bindings(
     except OSError as exc:
         raise BindingsError(f"cannot save bindings to {path}: {exc.strerror}") from exc
     return path
-
-
-DEFAULT_PAD_KEYS = {
-    "Pad:Hat0Left": "Left",
-    "Pad:Hat0Right": "Right",
-    "Pad:Hat0Up": "Up",
-    "Pad:Hat0Down": "Down",
-    "Pad:Axis0-": "Left",
-    "Pad:Axis0+": "Right",
-    "Pad:Axis1-": "Up",
-    "Pad:Axis1+": "Down",
-    "Pad:Button0": "Space",
-}
-_DIGITS = [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
-_LETTERS = list("QWERTYUIOPASDFGHJKLZXCVBNM")
-_AXIS_KEYS = [("Left", "Right"), ("Down", "Up"), ("A", "D"), ("S", "W"), ("J", "L"), ("K", "I")]
-
-
-def generic_bindings(env_id: str, action_space: gym.Space[Any]) -> Bindings:
-    """A usable map for any Discrete(n) or Box env.
-
-    Discrete: keys 1..9, 0, then Q..M select actions 0..n-1; for n <= 4 the arrows do too
-    (Left, Right, Up, Down in that order); idle is action 0. Box: per dimension a pair of
-    keys (Left/Right, Down/Up, A/D, S/W, J/L, K/I) and gamepad axes 0..n-1.
-    """
-    kind = _kind(action_space)
-    if kind == "discrete":
-        assert isinstance(action_space, spaces.Discrete)
-        n = int(action_space.n)
-        names = (_DIGITS + _LETTERS)[:n]
-        keys = [KeyBinding((k,), i) for i, k in enumerate(names)]
-        if n <= 4:
-            keys += [KeyBinding((k,), i) for i, k in enumerate(["Left", "Right", "Up", "Down"][:n])]
-        return Bindings(env_id, "discrete", tuple(keys), idle=0, pad_keys=dict(DEFAULT_PAD_KEYS))
-    assert isinstance(action_space, spaces.Box)
-    size = int(np.prod(action_space.shape))
-    axes = tuple(
-        AxisBinding(d, (neg,), (pos,), 0.2) for d, (neg, pos) in enumerate(_AXIS_KEYS[:size])
-    )
-    pads = tuple(PadAxisBinding(d, d, invert=(d == 1)) for d in range(min(size, 4)))
-    return Bindings(env_id, "box", axes=axes, pad_axes=pads)

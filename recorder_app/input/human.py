@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from typing import Any
 
 import gymnasium as gym
@@ -19,6 +21,12 @@ class HumanExpert:
 
     The same object can be handed to `bc.generate_expert_traj` by a script. `press`/`release`
     come from the GUI thread, calls from the env worker: a lock keeps them consistent.
+
+    Latency: `press`/`release` note when the input arrived (inside Qt's delivery of the key
+    event), the gamepad snapshot when SDL's event reached the poll. Each call then sets
+    `last_latency`: seconds from the earliest input not yet used to this call (the step that
+    first uses it), NaN when no new input arrived. `input_idle()` (the runner is not stepping:
+    paused, counting down) forgets pending inputs, so a pause is not counted as latency.
     """
 
     def __init__(
@@ -34,16 +42,35 @@ class HumanExpert:
         self._used = bindings.used_names()
         self._held: set[str] = set()
         self._lock = threading.Lock()
+        self._pending: float | None = None
+        self._pad_seen = float("-inf")
+        self.last_latency = math.nan
+        """Seconds from the earliest new input to the last call; NaN: no new input."""
 
-    def press(self, name: str) -> None:
-        """A key went down."""
+    def press(self, name: str, at: float | None = None) -> None:
+        """A key went down (`at`: its `time.perf_counter()`, default now)."""
         with self._lock:
+            if name not in self._held:
+                self._note_input(time.perf_counter() if at is None else at)
             self._held.add(name)
 
-    def release(self, name: str) -> None:
-        """A key went up."""
+    def release(self, name: str, at: float | None = None) -> None:
+        """A key went up (`at`: its `time.perf_counter()`, default now)."""
         with self._lock:
+            if name in self._held:
+                self._note_input(time.perf_counter() if at is None else at)
             self._held.discard(name)
+
+    def _note_input(self, at: float) -> None:
+        self._pending = at if self._pending is None else min(self._pending, at)
+
+    def input_idle(self) -> None:
+        """The runner is not stepping: inputs so far are not waiting for a step."""
+        with self._lock:
+            self._pending = None
+            state = self.gamepad.state() if self.gamepad is not None else None
+            if state is not None:
+                self._pad_seen = state.changed_at
 
     def release_all(self) -> None:
         """Forget every held key (focus lost)."""
@@ -54,7 +81,7 @@ class HumanExpert:
         """True when a binding uses this key (the window then consumes it)."""
         return name in self._used
 
-    def _inputs(self) -> tuple[frozenset[str], dict[int, float]]:
+    def _inputs(self) -> tuple[frozenset[str], dict[str, float]]:
         state = self.gamepad.state() if self.gamepad is not None else None
         pad_names = state.input_names() if state is not None else frozenset()
         axes = state.axis_map() if state is not None else {}
@@ -64,6 +91,14 @@ class HumanExpert:
     def __call__(self, obs: Any) -> Any:
         """Return the action for what is held now (one tick of key ramps)."""
         with self._lock:
+            now = time.perf_counter()
+            state = self.gamepad.state() if self.gamepad is not None else None
+            if state is not None and state.changed_at > self._pad_seen:
+                self._pad_seen = state.changed_at
+                if state.changed_at > float("-inf"):
+                    self._note_input(state.changed_at)
+            self.last_latency = now - self._pending if self._pending is not None else math.nan
+            self._pending = None
             held, axes = self._inputs()
             if isinstance(self.action_space, spaces.Discrete):
                 return self._mapper.discrete(held)

@@ -9,7 +9,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from recorder_app.input.bindings import Bindings
+from recorder_app.input.bindings import Bindings, PadAxisBinding
+from recorder_app.input.names import TRIGGERS
 
 
 class ActionMapper:
@@ -48,12 +49,13 @@ class ActionMapper:
             return self._last
         return int(self.bindings.idle)
 
-    def box(self, held: frozenset[str], pad_axes: Mapping[int, float]) -> np.ndarray:
+    def box(self, held: frozenset[str], pad_axes: Mapping[str, float]) -> np.ndarray:
         """Action for held keys (ramped) and gamepad axes (direct, after the dead zone).
 
         Args:
             held: held key names.
-            pad_axes: raw gamepad axis readings in [-1, 1] by axis index.
+            pad_axes: gamepad axis readings by name: sticks -1..1, standard triggers 0..1,
+                raw axes ("Axis3") -1..1.
         """
         assert isinstance(self.space, spaces.Box)
         levels = self._levels
@@ -66,12 +68,7 @@ class ActionMapper:
             levels[axis.dim] = cur + float(np.clip(target - cur, -step, step))
         values = levels.copy()
         for pad in self.bindings.pad_axes:
-            raw = float(pad_axes.get(pad.axis, -1.0 if pad.trigger else 0.0))
-            if pad.invert:
-                raw = -raw
-            if pad.trigger:
-                raw = (raw + 1.0) / 2.0
-            level = _dead_zone(raw, pad.dead_zone)
+            level = pad_level(pad, pad_axes)
             if level != 0.0:
                 values[pad.dim] = level
         action = np.where(
@@ -82,16 +79,25 @@ class ActionMapper:
         action = np.clip(action, self.space.low.reshape(-1), self.space.high.reshape(-1))
         return action.reshape(self.space.shape).astype(self.space.dtype)
 
-    def active(self, held: frozenset[str], pad_axes: Mapping[int, float]) -> bool:
+    def active(self, held: frozenset[str], pad_axes: Mapping[str, float]) -> bool:
         """True when an action input is held or a bound stick is outside its dead zone."""
         if held & self.bindings.used_names():
             return True
-        for pad in self.bindings.pad_axes:
-            raw = float(pad_axes.get(pad.axis, -1.0 if pad.trigger else 0.0))
-            raw = (raw + 1.0) / 2.0 if pad.trigger else raw
-            if _dead_zone(raw, pad.dead_zone) != 0.0:
-                return True
-        return False
+        return any(pad_level(pad, pad_axes) != 0.0 for pad in self.bindings.pad_axes)
+
+
+def pad_level(pad: PadAxisBinding, pad_axes: Mapping[str, float]) -> float:
+    """One bound axis as a level: triggers 0..1 from rest, sticks -1..1; dead zone and rim applied.
+
+    An axis the pad does not have reads as its rest.
+    """
+    raw_trigger = pad.trigger and pad.axis not in TRIGGERS
+    value = float(pad_axes.get(pad.axis, -1.0 if raw_trigger else 0.0))
+    if pad.invert:
+        value = -value
+    if raw_trigger:  # a raw trigger rests at -1: its range -1..1 reads as 0..1
+        value = (value + 1.0) / 2.0
+    return _dead_zone(value, pad.dead_zone)
 
 
 OUTER_ZONE = 0.02

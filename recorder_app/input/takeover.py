@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from recorder_app.input.human import HumanExpert
@@ -27,8 +28,22 @@ class PolicyWithTakeover:
             self.human_in_control = True
             return self.human(obs)
         self.human_in_control = False
+        if self.human is not None:
+            self.human.input_idle()  # a release handing back is used by this step, not later
         action, _ = self.policy.predict(obs, deterministic=True)
         return action
+
+    @property
+    def last_latency(self) -> float:
+        """The human's input latency at the last step they were in control of; else NaN."""
+        if self.human_in_control and self.human is not None:
+            return self.human.last_latency
+        return math.nan
+
+    def input_idle(self) -> None:
+        """The runner is not stepping (see `HumanExpert.input_idle`)."""
+        if self.human is not None:
+            self.human.input_idle()
 
     @property
     def device(self) -> str:

@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
 )
 
 from bc.storage import DatasetArrays
+from recorder_app.input.latency import summarise as summarise_latency
 
 COLUMNS = ("#", "Length", "Return", "End", "When", "Seed")
 PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
@@ -79,10 +80,11 @@ def totals_text(data: DatasetArrays | None) -> str:
         return "No episodes yet: press Ctrl+R to record into this file."
     returns = data.episode_returns
     kind = "image" if data.is_image else "vector"
+    latency = summarise_latency(data.step_latency)
     return (
         f"{data.n_episodes} episodes · {data.n_steps:,} steps ({kind} obs) · return "
         f"{returns.mean():.2f} ± {returns.std():.2f} (min {returns.min():.2f}, "
-        f"max {returns.max():.2f})"
+        f"max {returns.max():.2f})" + (f" · {latency.text()}" if latency else "")
     )
 
 

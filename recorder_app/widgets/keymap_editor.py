@@ -1,4 +1,4 @@
-"""The key map editor: rebind an env's keys, see conflicts, save to the user's config folder."""
+"""The key map editor: rebind an env's keys or pad inputs, test the pad live, save the map."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import gymnasium as gym
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QBrush, QColor, QKeyEvent
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -21,39 +22,47 @@ from PyQt6.QtWidgets import (
 )
 
 from bc.errors import BCError
-from recorder_app.input.bindings import (
-    ASSETS,
-    AxisBinding,
-    Bindings,
-    KeyBinding,
-    _file_name,
-    _kind,
-    generic_bindings,
-    load_bindings,
-    read_file,
-    save_user_bindings,
-)
+from recorder_app.input import settings
+from recorder_app.input.atari import KeyHints
+from recorder_app.input.bindings import AxisBinding, Bindings, KeyBinding, save_user_bindings
+from recorder_app.input.keymaps import default_bindings, load_bindings
 from recorder_app.input.keys import key_name_from_qt
+from recorder_app.input.names import is_pad_name, is_raw_pad_name
+from recorder_app.widgets.pad_tester import PadTester
 
 CONFLICT = QBrush(QColor(255, 200, 200))
 
 
 class KeymapEditor(QDialog):
-    """Edit the keys of one env: select a row, press Rebind (or Enter), press the new key.
+    """Edit the inputs of one env: select a row, press Rebind (or Enter), press a key or pad input.
 
-    Rows: one per Discrete action binding, or one per side of each Box axis. Keys bound in
-    contradictory ways are shaded and listed. Save writes the user's bindings file.
+    Rows: one per Discrete action binding, or one per side of each Box axis. Inputs bound in
+    contradictory ways are shaded and listed. With a gamepad manager, a live tester shows the
+    pad, and a pad input pressed while rebinding is captured by its standard name. Save writes
+    the user's bindings file.
+
+    Args:
+        hints: the env's own key table (ALE games), for the defaults.
+        gamepads: the app's `GamepadManager` (polled by the session); None: no tester.
     """
 
     def __init__(
-        self, env_id: str, action_space: gym.Space[Any], parent: QWidget | None = None
+        self,
+        env_id: str,
+        action_space: gym.Space[Any],
+        parent: QWidget | None = None,
+        hints: KeyHints | None = None,
+        gamepads: Any = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Key map: {env_id}")
         self.env_id = env_id
         self.action_space = action_space
-        self.bindings = load_bindings(env_id, action_space)
+        self.hints = hints
+        self.gamepads = gamepads
+        self.bindings = load_bindings(env_id, action_space, hints)
         self._capturing: int | None = None
+        self._pad_baseline: frozenset[str] = frozenset()
         self.table = QTableWidget(0, 2, self)
         self.table.setHorizontalHeaderLabels(["Keys", "Does"])
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -77,8 +86,26 @@ class KeymapEditor(QDialog):
         layout.addWidget(QLabel(f"Source: {self.bindings.source}", self))
         layout.addWidget(self.table)
         layout.addWidget(self.status)
+        self.raw_notice = QLabel(self)
+        self.raw_notice.setWordWrap(True)
+        self.convert_button = QPushButton("Use standard pad names", self)
+        self.convert_button.clicked.connect(self.convert_to_standard)
+        layout.addWidget(self.raw_notice)
+        layout.addWidget(self.convert_button)
+        self.tester: PadTester | None = None
+        self.rumble_box: QCheckBox | None = None
+        if gamepads is not None:
+            self.tester = PadTester(gamepads, self)
+            self.tester.inputs_changed.connect(self._on_tester_inputs_changed)
+            self.rumble_box = QCheckBox(
+                "Rumble when recording starts and when an episode is saved", self
+            )
+            self.rumble_box.setChecked(settings.load().rumble)
+            self.rumble_box.toggled.connect(self._on_rumble_toggled)
+            layout.addWidget(self.tester)
+            layout.addWidget(self.rumble_box)
         layout.addWidget(buttons)
-        self.resize(460, 420)
+        self.resize(560, 640 if gamepads is not None else 420)
         self._refresh()
 
     # -- model ----------------------------------------------------------------------------
@@ -124,14 +151,49 @@ class KeymapEditor(QDialog):
             self.table.setItem(i, 1, does_item)
         conflicts = self.bindings.conflicts()
         self.status.setText("Conflicts: " + "; ".join(conflicts) if conflicts else "No conflicts.")
+        raw = self.bindings.raw_pad_names()
+        self.raw_notice.setText(
+            f"This map uses raw pad inputs ({', '.join(raw)}): they still work, but mean "
+            "different buttons on different pads. The standard names mean the same on every pad."
+            if raw
+            else ""
+        )
+        self.raw_notice.setVisible(bool(raw))
+        self.convert_button.setVisible(bool(raw))
+
+    def convert_to_standard(self) -> None:
+        """Rename raw pad inputs to SDL's standard layout (in the order earlier maps assumed)."""
+        self.bindings = self.bindings.to_standard()
+        self._refresh()
 
     def start_capture(self, row: int) -> None:
         """Wait for the next key press to rebind `row`."""
         if row < 0:
             return
         self._capturing = row
+        self._pad_baseline = (
+            self.tester.shown_state_names() if self.tester is not None else frozenset()
+        )
         self.table.selectRow(row)
-        self.status.setText("Press the new key (Esc cancels)...")
+        self.status.setText("Press the new key or pad input (Esc cancels)...")
+
+    def _on_tester_inputs_changed(self, held: frozenset[str]) -> None:
+        """While capturing, a pad input pressed now (not held before) becomes the row's input."""
+        if self._capturing is None:
+            self._pad_baseline = held
+            return
+        new = sorted(n for n in held - self._pad_baseline if is_pad_name(n))
+        self._pad_baseline &= held
+        if not new:
+            return
+        standard = [n for n in new if not is_raw_pad_name(n)]
+        row, self._capturing = self._capturing, None
+        self.set_row_keys(row, ((standard or new)[0],))
+
+    def _on_rumble_toggled(self, on: bool) -> None:
+        settings.save(settings.InputSettings(rumble=on))
+        if self.gamepads is not None:
+            self.gamepads.rumble_enabled = on
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         """While capturing, the pressed key becomes the row's key."""
@@ -159,11 +221,8 @@ class KeymapEditor(QDialog):
         self.set_row_keys(row, (name,))
 
     def reset_to_defaults(self) -> None:
-        """Go back to the shipped bindings (or the generic map), ignoring the user's file."""
-        path = ASSETS / _file_name(self.env_id, _kind(self.action_space))
-        self.bindings = (
-            read_file(path) if path.is_file() else generic_bindings(self.env_id, self.action_space)
-        )
+        """Go back to the shipped bindings (or the game's own, or generic), ignoring the user's."""
+        self.bindings = default_bindings(self.env_id, self.action_space, self.hints)
         self._refresh()
 
     def save(self) -> None:

@@ -21,6 +21,7 @@ from bc.envs import make_env
 from bc.errors import BCError
 from bc.recorder import Recorder
 from bc.spaces import action_to_array, env_action, is_image_space
+from recorder_app.input.atari import key_hints
 from recorder_app.workers.mailbox import Mailbox
 from recorder_app.workers.tick_stats import TickStats
 
@@ -49,6 +50,8 @@ class EnvInfo:
     action_space: gym.Space[Any]
     render_fps: float | None
     """The env's `metadata["render_fps"]` (its native speed), None when it has none."""
+    key_hints: Any = None
+    """The env's own key table (`recorder_app.input.atari.KeyHints`), read on this thread."""
 
     @property
     def is_image(self) -> bool:
@@ -303,6 +306,7 @@ class EnvWorker(QObject):
         """One tick: step when running; returns whether the env stepped."""
         phase = self._phase(now)
         if phase != RUNNING:
+            self._input_idle()
             self._publish(phase=phase)
             return False
         if self._pending_steps:
@@ -327,7 +331,10 @@ class EnvWorker(QObject):
         if self._episode_t0 is None:
             self._episode_t0 = now
         if self._recorder is not None:
-            self._recorder.add_step(self._obs, action, float(reward), t=now - self._episode_t0)
+            latency = getattr(expert, "last_latency", None)
+            self._recorder.add_step(
+                self._obs, action, float(reward), t=now - self._episode_t0, latency=latency
+            )
         self._obs = next_obs
         self._step += 1
         self._ret += float(reward)
@@ -360,6 +367,7 @@ class EnvWorker(QObject):
             observation_space=env.observation_space,
             action_space=env.action_space,
             render_fps=float(fps) if fps else None,
+            key_hints=key_hints(env),
         )
         self._expert = None
         self._practice_episode = 0
@@ -409,6 +417,7 @@ class EnvWorker(QObject):
         self._paused = paused
         self._pause_reason = reason if paused else ""
         self._pending_steps = 0
+        self._input_idle()
         self.paused_changed.emit(paused, self._pause_reason)
         self._publish()
         return True
@@ -423,6 +432,7 @@ class EnvWorker(QObject):
             return
         self._countdown_until = 0.0
         self._pending_steps += 1
+        self._input_idle()
 
     def _do_restart(self) -> None:
         if self._env is None:
@@ -527,6 +537,12 @@ class EnvWorker(QObject):
         if not isinstance(image, np.ndarray) or image.ndim not in (2, 3):
             return None
         return np.ascontiguousarray(image, dtype=np.uint8)
+
+    def _input_idle(self) -> None:
+        """Not stepping (paused, counting down): input so far is not waiting on a step."""
+        idle = getattr(self._expert, "input_idle", None)
+        if callable(idle):
+            idle()
 
     def _has_input(self) -> bool:
         has_input = getattr(self._expert, "has_input", None)

@@ -110,3 +110,67 @@ def virtual_gamepad() -> Iterator[Any]:
     pad = VirtualJoystick()
     yield pad
     pad.detach()
+
+
+# Two raw layouts SDL maps to one standard layout (the GUIDs differ because the names do).
+HAT_PAD = (
+    "Hat Pad",
+    # axes: 0 left x, 1 left y, 2 left trigger (rests at -1), 3 right x, 4 right y, 5 right trigger
+    dict(naxes=6, nbuttons=11, nhats=1),
+    "a:b0,b:b1,x:b2,y:b3,leftshoulder:b4,rightshoulder:b5,back:b6,start:b7,guide:b8,"
+    "leftstick:b9,rightstick:b10,dpup:h0.1,dpright:h0.2,dpdown:h0.4,dpleft:h0.8,"
+    "leftx:a0,lefty:a1,lefttrigger:a2,rightx:a3,righty:a4,righttrigger:a5",
+)
+BUTTON_PAD = (
+    "Button Pad",
+    # no hat: the d-pad is buttons 13-16; the triggers are buttons 6 and 7; A is button 1
+    dict(naxes=4, nbuttons=17, nhats=0),
+    "x:b0,a:b1,b:b2,y:b3,leftshoulder:b4,rightshoulder:b5,lefttrigger:b6,righttrigger:b7,"
+    "back:b8,start:b9,leftstick:b10,rightstick:b11,guide:b12,dpup:b13,dpdown:b14,dpleft:b15,"
+    "dpright:b16,leftx:a0,lefty:a1,rightx:a2,righty:a3",
+)
+
+
+class LayoutPad:
+    """A virtual game controller with one of the raw layouts above; inputs by standard name."""
+
+    def __init__(self, layout: tuple[str, dict[str, int], str]) -> None:
+        from recorder_app.input.virtual_joystick import VirtualJoystick
+
+        self.name, sizes, mapping = layout
+        self.pad = VirtualJoystick(gamecontroller=True, name=self.name, mapping=mapping, **sizes)
+        self.hat = sizes["nhats"] > 0
+        for axis in range(sizes["naxes"]):  # SDL starts a controller's axes 4/5 at -1
+            self.pad.set_axis(axis, -1.0 if self.hat and axis in (2, 5) else 0.0)
+
+    def left_x(self, value: float) -> None:
+        """Move the left stick sideways."""
+        self.pad.set_axis(0, value)
+
+    def trigger(self, right: bool, pulled: bool) -> None:
+        """Pull or release a trigger (an axis from -1 on the hat pad, a button on the other)."""
+        if self.hat:
+            self.pad.set_axis(5 if right else 2, 1.0 if pulled else -1.0)
+        else:
+            self.pad.set_button(7 if right else 6, pulled)
+
+    def dpad(self, direction: str | None) -> None:
+        """Hold one d-pad direction ("Left", "Up", ...) or none."""
+        if self.hat:
+            vectors = {"Left": (-1, 0), "Right": (1, 0), "Up": (0, 1), "Down": (0, -1)}
+            self.pad.set_hat(0, vectors[direction] if direction else (0, 0))
+        else:
+            for name, button in (("Up", 13), ("Down", 14), ("Left", 15), ("Right", 16)):
+                self.pad.set_button(button, name == direction)
+
+    def detach(self) -> None:
+        """Unplug it."""
+        self.pad.detach()
+
+
+@pytest.fixture(params=[HAT_PAD, BUTTON_PAD], ids=["hat-pad", "button-pad"])
+def layout_pad(request: pytest.FixtureRequest) -> Iterator[LayoutPad]:
+    """Each of the two raw layouts in turn, as a mapped virtual controller."""
+    pad = LayoutPad(request.param)
+    yield pad
+    pad.detach()

@@ -23,7 +23,7 @@ def pick_pad(qtbot, win) -> None:
     qtbot.waitUntil(lambda: win.session.gamepads.active == PAD)
 
 
-def pad_reads(qtbot, win, axis: int, value: float) -> None:
+def pad_reads(qtbot, win, axis: str, value: float) -> None:
     """Wait until the app's gamepad state shows `axis` at `value`."""
     qtbot.waitUntil(
         lambda: (
@@ -42,20 +42,23 @@ def test_a_virtual_gamepad_records_a_box_env(open_window, qtbot, virtual_gamepad
     assert win.session.gamepads.active == PAD
     pick_pad(qtbot, win)
     virtual_gamepad.set_axis(0, -1.0)  # left stick fully left: force -1
-    pad_reads(qtbot, win, 0, -1.0)
+    pad_reads(qtbot, win, "LeftX", -1.0)
     with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     wait_saved(qtbot, win, 1)
     virtual_gamepad.set_axis(0, 1.0)
-    pad_reads(qtbot, win, 0, 1.0)
-    after_switch = len(win.session.saved)
-    wait_saved(qtbot, win, after_switch + 2)  # the next one starts after the switch
+    pad_reads(qtbot, win, "LeftX", 1.0)
+    # the episode in progress once the worker has ticked again
+    st = win.session.last_status
+    qtbot.waitUntil(lambda: win.session.last_status != st)
+    after_switch = win.session.last_status.episode
+    wait_saved(qtbot, win, after_switch + 3)  # a margin of one: the status may be a tick old
     stop_recording(qtbot, win)
 
     check_format(win.session.dataset_path, (2,), np.float32, (1,), "f")
     data = storage.load(win.session.dataset_path)
     first = data.episode(0).actions
-    last = data.episode(after_switch + 1).actions
+    last = data.episode(after_switch + 2).actions
     assert first.dtype == np.float32 and len(first) == 15
     assert np.all(first == -1.0) and np.all(last == 1.0)
     assert "gamepad" in data.metadata["input_device"]

@@ -18,13 +18,10 @@ from recorder_app.input import (
     load_bindings,
     save_user_bindings,
 )
-from recorder_app.input.bindings import (
-    ASSETS,
-    KEY_NAMES,
-    Bindings,
-    generic_bindings,
-    read_file,
-)
+from recorder_app.input.atari import key_hints
+from recorder_app.input.bindings import ASSETS, Bindings, read_file
+from recorder_app.input.keymaps import generic_bindings
+from recorder_app.input.names import KEY_NAMES
 
 SHIPPED = [
     ("CartPole-v1", {}),
@@ -96,7 +93,8 @@ def test_cartpole_idle_keeps_the_last_push():
 def test_atari_map_comes_from_the_game_with_combos():
     env = make_env("ALE/Pong-v5", render_mode=None)
     meanings = env.unwrapped.get_action_meanings()
-    human = HumanExpert(load_bindings("ALE/Pong-v5", env.action_space), env.action_space)
+    bindings = load_bindings("ALE/Pong-v5", env.action_space, key_hints(env))
+    human = HumanExpert(bindings, env.action_space)
     assert human(None) == meanings.index("NOOP")
     human.press("Right")
     assert meanings[human(None)] == "RIGHT"
@@ -236,7 +234,7 @@ def test_unplug_and_replug_reselects_the_pad():
     manager.select(manager.devices().index("Virtual Joystick"))
     pad.set_button(0, True)
     manager.poll()
-    assert "Pad:Button0" in manager.state().input_names()
+    assert {"Pad:Button0", "Pad:A"} <= manager.state().input_names()  # raw, and the guess
     pad.detach()
     events = manager.poll()
     assert [e.kind for e in events] == ["removed"]

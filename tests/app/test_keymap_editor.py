@@ -58,3 +58,79 @@ def test_ctrl_chords_and_escape_do_not_rebind(qtbot):
     editor.start_capture(1)
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert editor.table.item(1, 0).text() == "Right"
+
+
+def test_the_tester_shows_the_pad_and_a_pad_press_rebinds_by_its_standard_name(qtbot):
+    from recorder_app.input import GamepadManager
+    from tests.app.conftest import BUTTON_PAD, LayoutPad
+
+    manager = GamepadManager()
+    pad = LayoutPad(BUTTON_PAD)
+    try:
+        manager.poll()
+        manager.select(manager.devices().index(pad.name))
+        env = make_env("CartPole-v1", render_mode=None)
+        editor = KeymapEditor("CartPole-v1", env.action_space, gamepads=manager)
+        qtbot.addWidget(editor)
+        tester = editor.tester
+        assert "Button Pad" in tester.title.text() and "mapped by SDL" in tester.title.text()
+        pad.trigger(right=True, pulled=True)
+        pad.dpad("Up")
+        manager.poll()  # the session's timer does this in the app
+        qtbot.waitUntil(lambda: tester.lit() == {"Pad:DpadUp"})  # triggers are bars
+        assert tester.bars["RightTrigger"].value() == 100 and tester.bars["LeftX"].value() == 0
+        pad.dpad(None)
+        pad.trigger(right=True, pulled=False)
+        manager.poll()
+        qtbot.waitUntil(lambda: not tester.lit())
+        editor.start_capture(1)
+        pad.pad.set_button(1, True)  # this pad's A is raw button 1
+        manager.poll()
+        qtbot.waitUntil(lambda: editor.table.item(1, 0).text() == "Pad:A")
+        assert editor.bindings.keys[1].keys == ("Pad:A",)
+        pad.pad.set_button(1, False)
+        manager.poll()
+    finally:
+        pad.detach()
+        manager.poll()
+
+
+def test_the_tester_says_when_sdl_has_no_mapping(qtbot, virtual_gamepad):
+    from recorder_app.input import GamepadManager
+
+    manager = GamepadManager()
+    manager.poll()
+    env = make_env("CartPole-v1", render_mode=None)
+    editor = KeymapEditor("CartPole-v1", env.action_space, gamepads=manager)
+    qtbot.addWidget(editor)
+    assert "Virtual Joystick" in editor.tester.title.text()
+    assert "not mapped" in editor.tester.title.text()
+    virtual_gamepad.set_button(3, True)
+    manager.poll()
+    qtbot.waitUntil(lambda: "Button3" in editor.tester.raw.text())
+
+
+def test_raw_pad_names_are_flagged_and_converted(qtbot):
+    import json
+
+    from recorder_app.input import user_config_dir
+
+    folder = user_config_dir() / "bindings"
+    folder.mkdir(parents=True)
+    (folder / "CartPole-v1.discrete.json").write_text(
+        json.dumps(
+            {
+                "kind": "discrete",
+                "keys": [{"keys": ["Left"], "action": 0}, {"keys": ["Pad:Button2"], "action": 1}],
+                "pad_keys": {"Pad:Hat0Left": "Left"},
+            }
+        )
+    )
+    env = make_env("CartPole-v1", render_mode=None)
+    editor = KeymapEditor("CartPole-v1", env.action_space)
+    qtbot.addWidget(editor)
+    assert "Pad:Button2" in editor.raw_notice.text() and not editor.convert_button.isHidden()
+    editor.convert_to_standard()
+    assert editor.table.item(1, 0).text() == "Pad:X"
+    assert editor.bindings.pad_keys == {"Pad:DpadLeft": "Left"}
+    assert editor.convert_button.isHidden()
