@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
         ScriptRunner(window, args.script).start()
     code = app.exec()
-    session.wait()
+    session.recording.wait()
     code = code or int(app.property("script_exit_code") or 0)
     wake.stop()
     tear_down(app, window, session, errors)

@@ -97,9 +97,9 @@ class ScriptRunner(QObject):
             return True
         if command == "wait":
             checks: dict[str, Callable[[], bool]] = {
-                "ready": lambda: session.human is not None,
-                "saved": lambda: len(session.saved) >= int(args[1]),
-                "recording": lambda: session.recording == (args[1] == "on"),
+                "ready": lambda: session.player.human is not None,
+                "saved": lambda: len(session.recording.saved) >= int(args[1]),
+                "recording": lambda: session.recording.active == (args[1] == "on"),
             }
             return checks[args[0]]()
         if command == "signal":

@@ -6,7 +6,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QFont, QFontDatabase
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from recorder_app.workers.env_worker import COUNTDOWN, IDLE, PAUSED, WAITING, HudStatus
+from recorder_app.state import COUNTDOWN, IDLE, PAUSED, WAITING, HudStatus
 
 BADGE_STYLES = {
     "rec": "background:#c62828;color:white;",
