@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         if info is None or s.dataset.summary is None:
             return
         human = s.player.human
-        self.replay_panel.describe = human.describe if human is not None else str
+        self.replay_panel.describe = human.describe if human is not None else _plain_text
         self.replay_panel.open_episode(s.dataset.path, index, info.env_id, info.kwargs)
         self.tabs.setCurrentWidget(self.replay_panel)
 
@@ -369,3 +369,8 @@ def _set_checked(action: QAction, checked: bool) -> None:
     action.blockSignals(True)
     action.setChecked(checked)
     action.blockSignals(False)
+
+
+def _plain_text(action: Any) -> str:
+    """An action as text, when no key map names it."""
+    return str(action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ class ReplayPanel(QWidget):
         self.predicted: np.ndarray | None = None
         self.disagree: np.ndarray | None = None
         self.policy: Any = None
-        self.describe = str
+        self.describe: Callable[[Any], str] = str
         """Turns an action into text (the human's bindings, when the app has them)."""
         self._build()
         self._play_timer = QTimer(self, timeout=self._advance)

@@ -47,6 +47,10 @@ def start_job(
         pool = QThreadPool.globalInstance()
         assert pool is not None
         pool.setMaxThreadCount(pool.maxThreadCount() + 1)
-        worker.finished.connect(lambda: pool.setMaxThreadCount(pool.maxThreadCount() - 1))
+
+        def shrink(*_: object) -> None:
+            pool.setMaxThreadCount(pool.maxThreadCount() - 1)
+
+        worker.finished.connect(shrink)
     worker.start()
     return worker

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,7 @@ class ReplayWorker(QObject):
                 else:
                     step, self._frame_step = self._frame_step, None
                     assert step is not None
-                    job = lambda s=step: self._frame(s)  # noqa: E731
+                    job = partial(self._frame, step)
             try:
                 job()
             except Exception as exc:  # a dialog, never a dead worker

@@ -53,7 +53,7 @@ class TrainJob(QObject):
             on_failed=lambda message: self.failed.emit("Training failed", message),
             long_running=True,
         )
-        worker.finished.connect(self.done)  # after `failed`, when training raised
+        worker.finished.connect(lambda *_: self.done.emit())  # after `failed`, when it raised
 
     def cancel(self) -> None:
         """Stop after the current batch; the best weights so far are kept and saved."""
