@@ -51,3 +51,7 @@ class PolicyFileError(BCError):
 
 class ExpertError(BCError):
     """An expert spec cannot be resolved, or an expert returned an invalid action."""
+
+
+class EnvKwargsError(BCError, ValueError):
+    """Env keyword arguments given as text are not a JSON object."""

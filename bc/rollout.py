@@ -26,7 +26,7 @@ class Expert(Protocol):
     The app's experts may also have the optional methods of `InteractiveExpert`.
     """
 
-    def __call__(self, obs: Any) -> Any:
+    def __call__(self, obs: Any, /) -> Any:
         """The action to take in `obs`."""
         ...
 

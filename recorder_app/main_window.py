@@ -19,7 +19,6 @@ from PyQt6.QtWidgets import (
 
 from recorder_app.errors_ui import ErrorChannel
 from recorder_app.input import HumanExpert
-from recorder_app.input.takeover import PolicyWithTakeover
 from recorder_app.key_router import KeyRouter
 from recorder_app.session import Session
 from recorder_app.shortcuts import Shortcut
@@ -287,12 +286,10 @@ class MainWindow(QMainWindow):
 
     def _on_watch_requested(self, policy: Any) -> None:
         """Let a policy play (the human takes over while holding an input), or the human."""
-        player = self.session.player
+        self.session.player.watch(policy)
         if policy is None:
-            player.set_expert(None)
             self.statusBar().showMessage("You are playing again.", 4000)  # type: ignore[union-attr]
             return
-        player.set_expert(PolicyWithTakeover(policy, player.human))
         self.tabs.setCurrentIndex(0)
         self.view.setFocus()
         self.statusBar().showMessage(  # type: ignore[union-attr]

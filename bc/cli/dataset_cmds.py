@@ -69,13 +69,9 @@ def register(sub: Any) -> None:
 
 
 def _env_kwargs(text: str) -> dict[str, Any]:
-    try:
-        kwargs = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BCError(f"--env-kwargs is not valid JSON: {exc}") from exc
-    if not isinstance(kwargs, dict):
-        raise BCError(f"--env-kwargs must be a JSON object, got {text!r}")
-    return kwargs
+    from bc.envs import parse_env_kwargs  # gymnasium loads only for commands that need it
+
+    return parse_env_kwargs(text, "--env-kwargs")
 
 
 def _record(args: argparse.Namespace) -> int:

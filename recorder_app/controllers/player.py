@@ -8,6 +8,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from bc.rollout import Expert
 from recorder_app.input import GamepadManager, HumanExpert, load_bindings
+from recorder_app.input.takeover import PolicyWithTakeover
 from recorder_app.state import EnvInfo
 from recorder_app.workers.jobs import start_job
 
@@ -64,6 +65,10 @@ class PlayerController(QObject):
         """Let `expert` play (a policy, a script); None: the human again."""
         self.override = expert
         self.expert_changed.emit(self.expert)
+
+    def watch(self, policy: Any) -> None:
+        """Let a policy play; the human takes over while holding an input (None: the human)."""
+        self.set_expert(PolicyWithTakeover(policy, self.human) if policy is not None else None)
 
     def refresh_device(self) -> None:
         """Read the human's device name again (GUI thread: a pad was picked or unplugged).
