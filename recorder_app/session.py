@@ -84,7 +84,7 @@ class Session(QObject):
 
     def _wire(self) -> None:
         rec, player, data = self.recording, self.player, self.dataset
-        for source in (rec, player, data, self.training, self.replay):
+        for source in (rec, player, data, self.training, self.replay.worker):
             source.failed.connect(self.failed)
         for source in (rec, data):
             source.message.connect(self.message)

@@ -5,36 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtCore import QObject
 
 from recorder_app.workers.replay_worker import ReplayWorker
 
 
 class ReplayController(QObject):
-    """Owns the replay worker; the Replay panel asks through it and shows what it reports.
+    """Owns the replay worker: the Replay panel asks through here.
 
-    Signals:
-        opened(object, int, int): the dataset, the episode index and its length.
-        frame(int, object): a step and its frame (H, W, C uint8).
-        checked(object): the `ReplayCheck` of the re-simulation.
-        disagreement(object, object): the policy's actions and where they differ.
-        exported(str): the path written.
-        failed(str, str): what failed and a one-line message.
+    What the worker reports (its signals opened, frame, checked, disagreement, exported,
+    failed) is connected to the panel by the window.
     """
-
-    opened = pyqtSignal(object, int, int)
-    frame = pyqtSignal(int, object)
-    checked = pyqtSignal(object)
-    disagreement = pyqtSignal(object, object)
-    exported = pyqtSignal(str)
-    failed = pyqtSignal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = ReplayWorker(self)
-        w = self.worker
-        for name in ("opened", "frame", "checked", "disagreement", "exported", "failed"):
-            getattr(w, name).connect(getattr(self, name))
         self.episode: tuple[Path, int] | None = None
         """The dataset and episode index shown."""
 

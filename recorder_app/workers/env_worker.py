@@ -16,6 +16,19 @@ from recorder_app.core.tick_stats import TickStats
 from recorder_app.state import Frame, RecordingRequest
 from recorder_app.workers.jobs import start_job
 
+RUNNER_EVENTS = (
+    "frame_ready",
+    "env_opened",
+    "recording_changed",
+    "paused_changed",
+    "episode_ended",
+    "episode_saved",
+    "failed",
+    "write_failed",
+    "shutdown_failed",
+)
+"""The runner's psygnal signals, each re-emitted as the Qt signal of the same name."""
+
 
 class EnvWorker(QObject):
     """The env runner on a thread of its own; every method below is safe from any thread.
@@ -62,15 +75,8 @@ class EnvWorker(QObject):
         r = self.runner
         self._ended = threading.Event()
         # psygnal -> Qt: emitted on the runner's thread, delivered queued on the GUI thread
-        r.frame_ready.connect(lambda: self.frame_ready.emit())
-        r.env_opened.connect(lambda info: self.env_opened.emit(info))
-        r.recording_changed.connect(lambda on: self.recording_changed.emit(on))
-        r.paused_changed.connect(lambda on, why: self.paused_changed.emit(on, why))
-        r.episode_ended.connect(lambda summary: self.episode_ended.emit(summary))
-        r.episode_saved.connect(lambda saved: self.episode_saved.emit(saved))
-        r.failed.connect(lambda what, message: self.failed.emit(what, message))
-        r.write_failed.connect(lambda message: self.write_failed.emit(message))
-        r.shutdown_failed.connect(lambda message: self.shutdown_failed.emit(message))
+        for name in RUNNER_EVENTS:
+            getattr(r, name).connect(getattr(self, name).emit)
 
     @property
     def frames(self) -> Mailbox[Frame]:

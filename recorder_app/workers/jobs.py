@@ -25,6 +25,7 @@ def start_job(
     on_returned: Callable[[Any], None] | None = None,
     on_failed: Callable[[str], None] | None = None,
     long_running: bool = False,
+    on_finished: Callable[[], None] | None = None,
 ) -> FunctionWorker[Any]:
     """Run `fn()` off the GUI thread; results and errors come back on the GUI thread.
 
@@ -34,6 +35,8 @@ def start_job(
         on_returned: receives the return value.
         on_failed: receives a one-line message when `fn` raised.
         long_running: the job lives long (a loop): the pool gets one more thread meanwhile.
+        on_finished: called after `on_returned` or `on_failed`. Connect here, not to the
+            returned worker: a quick job may have finished before the caller gets it.
 
     Returns:
         The started worker (its `finished` signal says when it ended).
@@ -52,5 +55,7 @@ def start_job(
             pool.setMaxThreadCount(pool.maxThreadCount() - 1)
 
         worker.finished.connect(shrink)
+    if on_finished is not None:
+        worker.finished.connect(lambda *_: on_finished())
     worker.start()
     return worker

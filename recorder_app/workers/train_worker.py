@@ -47,13 +47,13 @@ class TrainJob(QObject):
     def start(self) -> None:
         """Start training."""
         self._started.set()
-        worker = start_job(
+        start_job(
             self._run,
             "training",
             on_failed=lambda message: self.failed.emit("Training failed", message),
             long_running=True,
+            on_finished=self.done.emit,  # after `failed`, when it raised
         )
-        worker.finished.connect(lambda *_: self.done.emit())  # after `failed`, when it raised
 
     def cancel(self) -> None:
         """Stop after the current batch; the best weights so far are kept and saved."""

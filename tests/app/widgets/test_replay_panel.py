@@ -144,7 +144,7 @@ def test_an_image_episode_replays_its_png_files(open_window, qtbot, app_home):
     assert "frames from image files" in panel.title_label.text()
     assert panel.check is None  # nothing to re-simulate: the frames are the observations
     shown: dict[int, np.ndarray] = {}
-    win.session.replay.frame.connect(lambda step, image: shown.__setitem__(step, image))
+    win.session.replay.worker.frame.connect(lambda step, image: shown.__setitem__(step, image))
     panel.slider.setValue(7)
     qtbot.waitUntil(lambda: panel.shown_step == 7)
     row = data.episode_slice(2).start + 7
