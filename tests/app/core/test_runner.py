@@ -187,3 +187,20 @@ def test_the_core_imports_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_runner_never_asks_who_plays():
+    # an expert's `device` may ask SDL (a pad's name): only the GUI thread may, on pad changes
+    class Watched(Pusher):
+        reads = 0
+
+        @property
+        def device(self) -> str:
+            Watched.reads += 1
+            return "gamepad: pad"
+
+    clock = FakeClock()
+    runner, _ = make_runner(clock)
+    runner.set_expert(Watched())
+    tick(runner, clock, 2 * STEPS)
+    assert Watched.reads == 0 and runner.status().device == ""
