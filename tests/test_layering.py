@@ -1,6 +1,7 @@
 """The layers hold: `bc` loads no Qt, the app's core loads no Qt, widgets never import workers."""
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -47,16 +48,28 @@ def test_workers_never_import_widgets():
     assert _offenders("recorder_app/workers", ("recorder_app.widgets",)) == {}
 
 
-def test_importing_bc_loads_no_qt():
+def _loaded_after(imports: str, prefixes: tuple[str, ...]) -> list[str]:
+    """Modules starting with `prefixes` that a fresh interpreter holds after `imports`."""
     code = (
-        "import sys, bc, bc.storage, bc.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli;"
-        "import bc.policies, bc.trainer, bc.evaluation, bc.model, bc.rollout;"
-        "bad = [m for m in sys.modules if m.startswith(('PyQt', 'pyqtgraph', 'recorder_app'))];"
-        "print(bad)"
+        f"import json, sys; {imports}; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    return list(json.loads(out.stdout))
+
+
+def test_importing_bc_loads_no_qt():
+    imports = (
+        "import bc, bc.storage, bc.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli, "
+        "bc.policies, bc.trainer, bc.evaluation, bc.model, bc.rollout"
+    )
+    assert _loaded_after(imports, ("PyQt", "pyqtgraph", "recorder_app")) == []
+
+
+def test_the_app_core_runs_without_qt():
+    imports = "import recorder_app.core.runner, recorder_app.core.loop, recorder_app.state"
+    assert _loaded_after(imports, ("PyQt", "pyqtgraph", "superqt")) == []
 
 
 def test_import_bc_does_not_load_torch():
