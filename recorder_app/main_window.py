@@ -171,7 +171,12 @@ class MainWindow(QMainWindow):
         if s.gamepad_watch is not None:
             s.gamepad_watch.devices_changed.connect(self.devices.set_devices)
             self.devices.device_selected.connect(s.gamepad_watch.select)
-        tp, tr = self.train_panel, s.training
+        self._connect_training()
+        self._connect_replay()
+        self._connect_commands()
+
+    def _connect_training(self) -> None:
+        tp, tr = self.train_panel, self.session.training
         tp.train_requested.connect(tr.start)
         tp.cancel_requested.connect(tr.cancel)
         tr.batch.connect(tp.show_batch)
@@ -182,7 +187,9 @@ class MainWindow(QMainWindow):
         tr.done.connect(tp.show_done)
         tp.watch_requested.connect(self._on_watch_requested)
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
-        rp, rc = self.replay_panel, s.replay
+
+    def _connect_replay(self) -> None:
+        rp, rc = self.replay_panel, self.session.replay
         rp.open_requested.connect(rc.open)
         rp.frame_requested.connect(rc.request_frame)
         rp.compare_requested.connect(rc.compare)
@@ -193,6 +200,11 @@ class MainWindow(QMainWindow):
         rc.worker.disagreement.connect(rp.show_disagreement)
         rc.worker.exported.connect(rp.show_exported)
         self.dataset_panel.replay_requested.connect(self.replay_episode)
+
+    def _connect_commands(self) -> None:
+        """Widgets' requests and the menu actions, to the controllers."""
+        s, a = self.session, self.actions_by_name
+        rec, data = s.recording, s.dataset
         self.picker.env_requested.connect(self._on_picker_env_requested)
         self.picker.invalid.connect(lambda m: self.errors.show_error("Bad env kwargs", m))
         self.controls.fps_changed.connect(rec.set_fps)
