@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "generate_expert_traj": "bc.record",
-    "as_expert": "bc.record",
+    "as_expert": "bc.rollout",
     "Recorder": "bc.recorder",
     "ExpertDataset": "bc.dataset",
     "DataLoader": "bc.dataloader",

@@ -217,7 +217,7 @@ class ExpertDataset:
             BCError: matplotlib (the `plot` extra) is not installed.
         """
         if path is not None:
-            from bc.cli.dataset_cmds import write_returns_histogram
+            from bc.plots import write_returns_histogram
 
             write_returns_histogram(self.data, Path(path))
             return

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import logging
 from typing import Any
 
 import gymnasium as gym
 
-from bc.errors import BCError, EnvError
+from bc.errors import BCError, EnvError, EnvKwargsError
 from bc.spaces import check_supported
 
 log = logging.getLogger(__name__)
@@ -116,3 +117,29 @@ def supported_env_ids(include_atari: bool = False) -> tuple[str, ...]:
         finally:
             env.close()
     return tuple(found)
+
+
+def parse_env_kwargs(text: str | None, name: str = "env kwargs") -> dict[str, Any]:
+    """Parse env keyword arguments given as text: empty (none) or a JSON object.
+
+    The one parser behind the CLI's `--env-kwargs`, the app's `--env-kwargs` and its kwargs field.
+
+    Args:
+        text: the text typed; None or blank means no kwargs.
+        name: what the user typed it into, for the message ("--env-kwargs").
+
+    Raises:
+        EnvKwargsError: not JSON, or JSON that is not an object (a one-line message).
+    """
+    text = (text or "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EnvKwargsError(
+            f'{name} must be a JSON object, e.g. {{"max_episode_steps": 200}}: {exc}'
+        ) from exc
+    if not isinstance(value, dict):
+        raise EnvKwargsError(f"{name} must be a JSON object, got {type(value).__name__}: {text}")
+    return value

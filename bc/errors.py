@@ -55,3 +55,7 @@ class ExpertError(BCError):
 
 class ConversionError(BCError):
     """A dataset cannot be converted: unknown format name, missing extra, or an existing target."""
+
+
+class EnvKwargsError(BCError, ValueError):
+    """Env keyword arguments given as text are not a JSON object."""

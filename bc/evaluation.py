@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from bc.envs import make_env
-from bc.spaces import action_to_array, env_action
+from bc.rollout import Rollout, as_expert
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,6 @@ class EvalResult:
 
     def __iter__(self) -> Iterator[float]:
         return iter((self.mean_return, self.std_return))
-
-
-def _as_expert(policy: Any, deterministic: bool) -> Any:
-    predict = getattr(policy, "predict", None)
-    if callable(predict):
-        return lambda obs: predict(obs, deterministic=deterministic)[0]
-    return policy
 
 
 def evaluate_policy(
@@ -57,25 +50,13 @@ def evaluate_policy(
     """
     owned = isinstance(env, str)
     the_env = make_env(env, render_mode=None) if isinstance(env, str) else env
-    expert = _as_expert(policy, deterministic)
+    rollout = Rollout(the_env, as_expert(policy, deterministic))
     returns, lengths = [], []
     try:
         for i in range(n_eval_episodes):
-            obs, _ = the_env.reset(seed=None if seed is None else seed + i)
-            total, steps = 0.0, 0
-            while True:
-                action = action_to_array(the_env.action_space, expert(obs))
-                obs, reward, terminated, truncated, _ = the_env.step(
-                    env_action(the_env.action_space, action)
-                )
-                total += float(reward)
-                steps += 1
-                if render:
-                    the_env.render()
-                if terminated or truncated:
-                    break
-            returns.append(total)
-            lengths.append(steps)
+            rollout.run_episode(None if seed is None else seed + i, render=render)
+            returns.append(rollout.ret)
+            lengths.append(rollout.length)
     finally:
         if owned:
             the_env.close()

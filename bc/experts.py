@@ -10,8 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from bc.errors import ExpertError
-
-Expert = Callable[[Any], Any]
+from bc.rollout import Expert
 
 
 def expert_factory(

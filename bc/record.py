@@ -13,35 +13,14 @@ import numpy as np
 from bc.envs import make_env
 from bc.errors import ExpertError
 from bc.recorder import Recorder
-from bc.spaces import action_to_array, check_supported, env_action, is_image_space, obs_to_row
+from bc.rollout import EpisodeCollector, Expert, Rollout, as_expert
+from bc.spaces import check_supported, is_image_space
 from bc.storage import DatasetArrays
-from bc.trajectory import Episode, EpisodeSummary
+from bc.trajectory import EpisodeSummary
 
 log = logging.getLogger(__name__)
 
-Expert = Callable[[Any], Any]
 EpisodeCallback = Callable[[EpisodeSummary], "bool | None"]
-
-
-def as_expert(model: Any) -> Expert:
-    """Return `obs -> action` for a callable or for an object with `predict(obs)` (SB2/SB3 style).
-
-    Raises:
-        ExpertError: the object is neither.
-    """
-    predict = getattr(model, "predict", None)
-    if callable(predict):
-
-        def expert(obs: Any) -> Any:
-            out = predict(obs)
-            return out[0] if isinstance(out, tuple) else out
-
-        return expert
-    if callable(model):
-        return model  # type: ignore[no-any-return]
-    raise ExpertError(
-        f"expert must be a callable obs -> action or have predict(obs), got {model!r}"
-    )
 
 
 def _resolve_env(model: Any, env: gym.Env[Any, Any] | str | None) -> tuple[gym.Env[Any, Any], bool]:
@@ -131,9 +110,11 @@ def generate_expert_traj(
             metadata=meta,
         )
         start_episode = recorder.n_episodes
+        rollout = Rollout(the_env, expert, recorder)
         try:
             for i in range(n_episodes):
-                summary = _run_episode(expert, the_env, recorder, first_seed + i)
+                summary = rollout.run_episode(first_seed + i).summary
+                assert summary is not None
                 recorder.flush()  # the episode is on disk before anyone hears it ended
                 log.info(
                     "episode %d: %d steps, return %.2f", summary.index, summary.length, summary.ret
@@ -151,21 +132,6 @@ def generate_expert_traj(
             the_env.close()
 
 
-def _run_episode(
-    expert: Expert, env: gym.Env[Any, Any], recorder: Recorder, seed: int
-) -> EpisodeSummary:
-    """Play one episode with the expert, recording every step."""
-    obs, _ = env.reset(seed=seed)
-    recorder.start_episode(seed)
-    while True:
-        action = _checked_action(expert, obs, env)
-        next_obs, reward, terminated, truncated, _ = env.step(env_action(env.action_space, action))
-        recorder.add_step(obs, action, float(reward))
-        obs = next_obs
-        if terminated or truncated:
-            return recorder.end_episode(terminated=bool(terminated), final_obs=obs)
-
-
 def _record_in_memory(
     expert: Expert,
     env: gym.Env[Any, Any],
@@ -174,44 +140,13 @@ def _record_in_memory(
     callback: EpisodeCallback | None,
 ) -> DatasetArrays:
     """Record without a file: observations (images too) stay arrays, as SB2 did."""
-    episodes = []
+    collector = EpisodeCollector(env.observation_space)
+    rollout = Rollout(env, expert, collector)
     for i in range(n_episodes):
-        obs, _ = env.reset(seed=first_seed + i)
-        rows, actions, rewards = [], [], []
-        while True:
-            action = _checked_action(expert, obs, env)
-            next_obs, reward, terminated, truncated, _ = env.step(
-                env_action(env.action_space, action)
-            )
-            rows.append(obs_to_row(env.observation_space, obs))
-            actions.append(action)
-            rewards.append(float(reward))
-            obs = next_obs
-            if terminated or truncated:
-                break
-        ep = Episode(
-            obs=np.stack(rows),
-            actions=np.stack(actions),
-            rewards=np.asarray(rewards),
-            terminated=bool(terminated),
-            seed=first_seed + i,
-            final_obs=obs_to_row(env.observation_space, obs),
-        )
-        episodes.append(ep)
-        summary = EpisodeSummary(i, ep.length, ep.ret, ep.terminated, ep.seed)
-        if callback is not None and callback(summary) is False:
+        summary = rollout.run_episode(first_seed + i).summary
+        if callback is not None and summary is not None and callback(summary) is False:
             break
-    return DatasetArrays.from_episodes(episodes)
-
-
-def _checked_action(expert: Expert, obs: Any, env: gym.Env[Any, Any]) -> np.ndarray:
-    """Ask the expert, and coerce its answer into the action space."""
-    try:
-        return action_to_array(env.action_space, expert(obs))
-    except ExpertError:
-        raise
-    except Exception as exc:
-        raise ExpertError(f"expert failed or returned an invalid action: {exc}") from exc
+    return DatasetArrays.from_episodes(collector.episodes)
 
 
 def _env_id(env: gym.Env[Any, Any]) -> str | None:

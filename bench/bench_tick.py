@@ -25,11 +25,11 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import numpy as np
 from PyQt6.QtWidgets import QApplication
 
+from recorder_app.core.tick_stats import TickReport
 from recorder_app.errors_ui import ErrorChannel
 from recorder_app.main_window import MainWindow
 from recorder_app.session import Session, SessionOptions
 from recorder_app.shortcuts import load_shortcuts
-from recorder_app.workers.tick_stats import TickReport
 
 
 def car_driver(obs: np.ndarray) -> np.ndarray:
@@ -52,30 +52,30 @@ def run(app: QApplication, folder: Path, fps: float, seconds: float, adaptive: b
     options = SessionOptions(env_id="CarRacing-v3", dataset=folder / "car.npz", fps=fps,
                              countdown=0, seed=0, gamepads=False, list_envs=False)  # fmt: skip
     session = Session(options)
-    session._worker.adaptive_render = adaptive
+    session.recording.worker.runner.pacer.adaptive = adaptive
     window = MainWindow(session, load_shortcuts(), ErrorChannel())
     window.show()
     session.start()
-    spin(app, 20, lambda: session.human is not None)
-    session.set_expert(car_driver)
+    spin(app, 20, lambda: session.player.human is not None)
+    session.player.set_expert(car_driver)
     session.toggle_recording()
     spin(app, 2.0)  # warm up: first frames, image folder, caches
-    worker = session._worker
+    worker = session.recording.worker
     worker.stats.clear()
-    painted0, rendered0 = window.view.frames_painted, worker.frames_rendered
+    painted0, rendered0 = window.view.frames_painted, worker.runner.frames_rendered
     start = time.perf_counter()
     spin(app, seconds)
     elapsed = time.perf_counter() - start
     report: TickReport = worker.stats.report()
     painted = window.view.frames_painted - painted0
-    rendered = worker.frames_rendered - rendered0
+    rendered = worker.runner.frames_rendered - rendered0
     session.shutdown(keep_partial=True)
-    spin(app, 30, lambda: session.is_closed)
-    session.wait()
+    spin(app, 30, lambda: session.recording.is_closed)
+    session.recording.wait()
     window.deleteLater()
     spin(app, 0.1)
     return {"report": report, "elapsed": elapsed, "painted": painted, "rendered": rendered,
-            "episodes": len(session.saved)}  # fmt: skip
+            "episodes": len(session.recording.saved)}  # fmt: skip
 
 
 def show(name: str, r: dict) -> None:

@@ -66,14 +66,14 @@ def shoot(
     window.resize(1280, 760)
     window.show()
     session.start()
-    wait_until(app, lambda: session.human is not None)
+    wait_until(app, lambda: session.player.human is not None)
     wait_until(app, lambda: window.dataset_panel.table.rowCount() == episodes)
     if key is not None:  # hold a game key, so the HUD shows an action being sent
         qt_key = getattr(Qt.Key, "Key_" + key)
         QApplication.sendEvent(window.view, QKeyEvent(QEvent.Type.KeyPress, qt_key,
                                                       Qt.KeyboardModifier.NoModifier))  # fmt: skip
     window.actions_by_name["record"].trigger()
-    wait_until(app, lambda: session.recording)
+    wait_until(app, lambda: session.recording.active)
     pause(app, 1.5)
     window.grab().save(str(OUT / f"{name}.png"))
     help_dialog = window.show_help()
@@ -88,8 +88,8 @@ def shoot(
 def close(app: object, window: Any) -> None:
     """Stop the session (dropping a partial episode) and close the window."""
     window.session.shutdown(keep_partial=False)
-    wait_until(app, lambda: window.session.is_closed)
-    window.session.wait()
+    wait_until(app, lambda: window.session.recording.is_closed)
+    window.session.recording.wait()
     window.close()
     CLOSED.append(window)
 
@@ -130,7 +130,7 @@ def shoot_training_and_replay(folder: Path) -> None:
     w.dataset_panel.select_episodes([1])
     w.dataset_panel.replay_button.click()
     replay = w.replay_panel
-    wait_until(app, lambda: replay.check is not None and replay.strip.mask is not None)
+    wait_until(app, lambda: replay.check is not None and replay.strip.marks is not None)
     replay.seek(min(120, replay.length - 1))
     wait_until(app, lambda: replay.shown_step == replay.step)
     pause(app, 0.3)

@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     install_excepthook(errors, session.save_now)
     for sig in (signal.SIGINT, signal.SIGTERM):  # save, then quit; as closing without asking
         signal.signal(sig, lambda *_: session.shutdown(keep_partial=True))
-    wake = QTimer(interval=200, timeout=lambda: None)  # lets Python see signals during exec()
+    wake = QTimer()  # lets Python see signals during exec()
+    wake.setInterval(200)
+    wake.timeout.connect(lambda: None)
     wake.start()
     window.show()
     session.start()
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
         ScriptRunner(window, args.script).start()
     code = app.exec()
-    session.wait()
+    session.recording.wait()
     code = code or int(app.property("script_exit_code") or 0)
     wake.stop()
     tear_down(app, window, session, errors)

@@ -12,6 +12,7 @@ from types import TracebackType
 from PyQt6 import sip
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
+from superqt.utils import ensure_main_thread
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,6 @@ class ErrorChannel(QObject):
     """
 
     error_shown = pyqtSignal(str, str)
-    _posted = pyqtSignal(str, str, str)
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__()
@@ -35,7 +35,6 @@ class ErrorChannel(QObject):
         self._boxes: list[QMessageBox] = []
         self.history: list[tuple[str, str]] = []
         """Every (title, message) shown, oldest first."""
-        self._posted.connect(self._show)
 
     def set_parent_widget(self, widget: QWidget | None) -> None:
         """Centre boxes over this widget (the main window)."""
@@ -50,7 +49,7 @@ class ErrorChannel(QObject):
             details: optional long text (a traceback), behind the box's "Show Details".
         """
         log.error("%s: %s", title, message)
-        self._posted.emit(title, message, details)
+        self._show(title, message, details)
 
     def open_boxes(self) -> list[QMessageBox]:
         """The message boxes still open."""
@@ -62,6 +61,7 @@ class ErrorChannel(QObject):
         for box in self.open_boxes():
             box.close()
 
+    @ensure_main_thread
     def _show(self, title: str, message: str, details: str) -> None:
         if any(box.text() == message for box in self.open_boxes()):
             return

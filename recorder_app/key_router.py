@@ -27,7 +27,7 @@ TEXT_ENTRY = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
 
 
 class KeyTarget(Protocol):
-    """What receives key names: the session, which forwards to its `HumanExpert`."""
+    """What receives key names: the player controller, which forwards to its `HumanExpert`."""
 
     def press_key(self, name: str) -> bool:
         """Press a key; True when it is a game key (the event is then consumed)."""

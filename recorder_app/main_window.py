@@ -18,10 +18,11 @@ from PyQt6.QtWidgets import (
 )
 
 from recorder_app.errors_ui import ErrorChannel
-from recorder_app.input.takeover import PolicyWithTakeover
+from recorder_app.input import HumanExpert
 from recorder_app.key_router import KeyRouter
-from recorder_app.session import DatasetView, Session
+from recorder_app.session import Session
 from recorder_app.shortcuts import Shortcut
+from recorder_app.state import DatasetView, EnvInfo
 from recorder_app.widgets.dataset_panel import DatasetPanel
 from recorder_app.widgets.device_picker import DevicePicker
 from recorder_app.widgets.env_picker import EnvPicker
@@ -31,7 +32,6 @@ from recorder_app.widgets.hud import HeadsUpLine, hint_for, overlay_for
 from recorder_app.widgets.record_controls import RecordingControls
 from recorder_app.widgets.replay_panel import ReplayPanel
 from recorder_app.widgets.train_panel import TrainPanel
-from recorder_app.workers.env_worker import EnvInfo
 
 MENUS = {
     "&File": ("open_dataset", "new_dataset", None, "quit"),
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._connect()
         errors.set_parent_widget(self)
-        self.key_router = KeyRouter(self, session)
+        self.key_router = KeyRouter(self, session.player)
         self.key_router.install()
 
     # -- building ------------------------------------------------------------------------------
@@ -116,8 +116,8 @@ class MainWindow(QMainWindow):
         self.hud = HeadsUpLine()
         self.controls = RecordingControls(self.actions_by_name)
         self.devices = DevicePicker()
-        self.controls.set_countdown(self.session.options.countdown)
-        self.controls.set_fps(self.session.fps)
+        self.controls.set_countdown(self.session.recording.countdown)
+        self.controls.set_fps(self.session.recording.fps)
         bottom = QHBoxLayout()
         bottom.addWidget(self.controls, 1)
         bottom.addWidget(self.devices, 0, Qt.AlignmentFlag.AlignBottom)
@@ -155,42 +155,72 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s, a = self.session, self.actions_by_name
-        s.frame_ready.connect(self._on_session_frame_ready)
-        s.env_opened.connect(self._on_session_env_opened)
-        s.env_ids.connect(self.picker.set_env_ids)
-        s.recording_changed.connect(self._on_session_recording_changed)
-        s.paused_changed.connect(lambda paused, _why: _set_checked(a["pause"], paused))
-        s.fps_changed.connect(self.controls.set_fps)
-        s.dataset_changed.connect(self._on_session_dataset_changed)
-        s.devices_changed.connect(self.devices.set_devices)
+        rec, player, data = s.recording, s.player, s.dataset
+        rec.frame_ready.connect(self._on_recording_frame_ready)
+        rec.env_opened.connect(self._on_recording_env_opened)
+        rec.recording_changed.connect(self._on_recording_changed)
+        rec.paused_changed.connect(lambda paused, _why: _set_checked(a["pause"], paused))
+        rec.fps_changed.connect(self.controls.set_fps)
+        rec.closed.connect(self.close)
+        rec.close_failed.connect(self._on_recording_close_failed)
+        player.bound.connect(self._on_player_bound)
+        data.changed.connect(self._on_dataset_changed)
+        s.env_lister.found.connect(self.picker.set_env_ids)
         s.message.connect(lambda text: self.statusBar().showMessage(text, 6000))  # type: ignore[union-attr]
-        s.error.connect(self.errors.show_error)
-        s.close_failed.connect(self._on_session_close_failed)
-        s.closed.connect(self.close)
-        s.env_opened.connect(lambda _info: self._update_train_target())
-        tp = self.train_panel
-        tp.failed.connect(self.errors.show_error)
+        s.failed.connect(self.errors.show_error)
+        if s.gamepad_watch is not None:
+            s.gamepad_watch.devices_changed.connect(self.devices.set_devices)
+            self.devices.device_selected.connect(s.gamepad_watch.select)
+        self._connect_training()
+        self._connect_replay()
+        self._connect_commands()
+
+    def _connect_training(self) -> None:
+        tp, tr = self.train_panel, self.session.training
+        tp.train_requested.connect(tr.start)
+        tp.cancel_requested.connect(tr.cancel)
+        tr.batch.connect(tp.show_batch)
+        tr.epoch.connect(tp.show_epoch)
+        tr.trained.connect(tp.show_trained)
+        tr.evaluated.connect(tp.show_evaluated)
+        tr.failed.connect(tp.show_failed)
+        tr.done.connect(tp.show_done)
         tp.watch_requested.connect(self._on_watch_requested)
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
-        self.replay_panel.failed.connect(self.errors.show_error)
+
+    def _connect_replay(self) -> None:
+        rp, rc = self.replay_panel, self.session.replay
+        rp.open_requested.connect(rc.open)
+        rp.frame_requested.connect(rc.request_frame)
+        rp.compare_requested.connect(rc.compare)
+        rp.export_requested.connect(rc.export)
+        rc.worker.opened.connect(rp.show_opened)
+        rc.worker.frame.connect(rp.show_frame)
+        rc.worker.checked.connect(rp.show_check)
+        rc.worker.disagreement.connect(rp.show_disagreement)
+        rc.worker.exported.connect(rp.show_exported)
         self.dataset_panel.replay_requested.connect(self.replay_episode)
+
+    def _connect_commands(self) -> None:
+        """Widgets' requests and the menu actions, to the controllers."""
+        s, a = self.session, self.actions_by_name
+        rec, data = s.recording, s.dataset
         self.picker.env_requested.connect(self._on_picker_env_requested)
         self.picker.invalid.connect(lambda m: self.errors.show_error("Bad env kwargs", m))
-        self.controls.fps_changed.connect(s.set_fps)
-        self.controls.countdown_changed.connect(s.set_countdown)
-        self.devices.device_selected.connect(s.select_gamepad)
-        self.dataset_panel.open_requested.connect(s.open_dataset)
-        self.dataset_panel.new_requested.connect(s.new_dataset)
-        self.dataset_panel.delete_requested.connect(s.delete_episodes)
+        self.controls.fps_changed.connect(rec.set_fps)
+        self.controls.countdown_changed.connect(rec.set_countdown)
+        self.dataset_panel.open_requested.connect(data.open)
+        self.dataset_panel.new_requested.connect(data.new)
+        self.dataset_panel.delete_requested.connect(data.delete_episodes)
         commands: dict[str, Any] = {
             "record": s.toggle_recording,
             "pause": s.toggle_pause,
-            "step": s.step_once,
-            "discard": s.discard_episode,
-            "end_episode": s.end_episode,
-            "slower": lambda: s.change_fps(faster=False),
-            "faster": lambda: s.change_fps(faster=True),
-            "native_fps": s.native_fps,
+            "step": rec.step_once,
+            "discard": rec.discard_episode,
+            "end_episode": rec.end_episode,
+            "slower": lambda: rec.change_fps(faster=False),
+            "faster": lambda: rec.change_fps(faster=True),
+            "native_fps": rec.native_fps,
             "choose_env": self.picker.focus_env_id,
             "keymap": self._open_keymap_editor,
             "open_dataset": self.dataset_panel.open_button.click,
@@ -201,15 +231,15 @@ class MainWindow(QMainWindow):
         for name, command in commands.items():
             if name in a:
                 a[name].triggered.connect(lambda _=False, c=command: c())
-        # record/pause show the session's state, not the click: the worker confirms by signal
-        a["record"].triggered.connect(lambda: _set_checked(a["record"], s.recording))
-        a["pause"].triggered.connect(lambda: _set_checked(a["pause"], s.paused))
-        a["wait_for_input"].toggled.connect(s.set_wait_for_input)
+        # record/pause show the worker's state, not the click: the worker confirms by signal
+        a["record"].triggered.connect(lambda: _set_checked(a["record"], rec.active))
+        a["pause"].triggered.connect(lambda: _set_checked(a["pause"], rec.paused))
+        a["wait_for_input"].toggled.connect(rec.set_wait_for_input)
 
     # -- slots ---------------------------------------------------------------------------------
 
-    def _on_session_frame_ready(self) -> None:
-        frame = self.session.take_frame()
+    def _on_recording_frame_ready(self) -> None:
+        frame = self.session.recording.take_frame()
         if frame is None:
             return
         self.view.show_frame(frame.image)
@@ -217,17 +247,18 @@ class MainWindow(QMainWindow):
         self.view.set_caption(hint_for(frame.status, self._keys()))
         self.hud.set_status(frame.status)
 
-    def _on_session_env_opened(self, info: EnvInfo) -> None:
+    def _on_recording_env_opened(self, info: EnvInfo) -> None:
         self.picker.set_current(info.env_id, info.kwargs)
         self.controls.set_native_fps(info.render_fps)
         self.setWindowTitle(f"Demo recorder — {info.env_id}")
-        human = self.session.human
-        if human is not None:
-            bindings = human.bindings
-            self.dataset_panel.set_action_names(bindings.action_names, bindings.axis_names)
+        self._update_train_target()
         self.view.setFocus()
 
-    def _on_session_recording_changed(self, recording: bool) -> None:
+    def _on_player_bound(self, human: HumanExpert) -> None:
+        bindings = human.bindings
+        self.dataset_panel.set_action_names(bindings.action_names, bindings.axis_names)
+
+    def _on_recording_changed(self, recording: bool) -> None:
         _set_checked(self.actions_by_name["record"], recording)
         self.controls.set_recording(recording)
         self.picker.setEnabled(not recording)
@@ -236,43 +267,41 @@ class MainWindow(QMainWindow):
         for name in ("open_dataset", "new_dataset", "choose_env"):
             self.actions_by_name[name].setEnabled(not recording)
 
-    def _on_session_dataset_changed(self, view: DatasetView) -> None:
+    def _on_dataset_changed(self, view: DatasetView) -> None:
         self.dataset_panel.show_dataset(view.path, view.data)
         self.dataset_panel.set_warning(view.warning)
         self._update_train_target()
 
     def _update_train_target(self) -> None:
         """Point the Train panel at the current dataset (when it fits the env) and env."""
-        s, info = self.session, self.session.env_info
+        info, view = self.session.recording.env_info, self.session.dataset.view
         if info is None:
             return
-        data = s.dataset
-        usable = data is not None and data.n_episodes > 0 and not s.mismatch(data)
+        data = view.data if view.usable else None
         self.train_panel.set_target(
-            s.dataset_path if usable else None,
+            view.path if data is not None else None,
             info.env_id,
             info.kwargs,
-            discrete=not hasattr(info.action_space, "low"),
-            human_mean=float(data.episode_returns.mean()) if usable and data else None,
+            discrete=info.discrete,
+            human_mean=float(data.episode_returns.mean()) if data is not None else None,
         )
 
     def replay_episode(self, index: int) -> None:
         """Open episode `index` of the current dataset in the Replay tab."""
-        s, info = self.session, self.session.env_info
-        if info is None or s.dataset is None:
+        s, info = self.session, self.session.recording.env_info
+        if info is None or s.dataset.summary is None:
             return
-        human = s.human
-        self.replay_panel.describe = human.describe if human is not None else str
-        self.replay_panel.open_episode(s.dataset_path, index, info.env_id, info.kwargs)
+        human = s.player.human
+        self.replay_panel.describe = human.describe if human is not None else _plain_text
+        self.replay_panel.open_episode(s.dataset.path, index, info.env_id, info.kwargs)
         self.tabs.setCurrentWidget(self.replay_panel)
 
     def _on_watch_requested(self, policy: Any) -> None:
         """Let a policy play (the human takes over while holding an input), or the human."""
+        self.session.player.watch(policy)
         if policy is None:
-            self.session.set_expert(None)
             self.statusBar().showMessage("You are playing again.", 4000)  # type: ignore[union-attr]
             return
-        self.session.set_expert(PolicyWithTakeover(policy, self.session.human))
         self.tabs.setCurrentIndex(0)
         self.view.setFocus()
         self.statusBar().showMessage(  # type: ignore[union-attr]
@@ -280,27 +309,29 @@ class MainWindow(QMainWindow):
         )
 
     def _on_picker_env_requested(self, env_id: str, kwargs: dict[str, Any]) -> None:
-        self.session.open_env(env_id, kwargs)
+        self.session.recording.open_env(env_id, kwargs)
         self.view.setFocus()
 
-    def _on_session_close_failed(self) -> None:
+    def _on_recording_close_failed(self) -> None:
         self._closing = False
 
     def _open_keymap_editor(self) -> None:
-        s, info = self.session, self.session.env_info
+        info = self.session.recording.env_info
         if info is None:
             return
         from recorder_app.widgets.keymap_editor import KeymapEditor
 
-        editor = KeymapEditor(info.env_id, info.action_space, self, info.key_hints, s.gamepads)
-        editor.accepted.connect(self.session.reload_bindings)
+        editor = KeymapEditor(
+            info.env_id, info.action_space, self, info.key_hints, self.session.gamepads
+        )
+        editor.accepted.connect(lambda: self.session.player.bind(info))
         editor.open()
 
     def show_help(self) -> HelpDialog:
         """Open the (non-modal) Help dialog; returns it."""
-        info = self.session.env_info
+        info = self.session.recording.env_info
         dialog = HelpDialog(
-            self.shortcuts, self.session.binding_rows(), info.env_id if info else "-", self
+            self.shortcuts, self.session.player.binding_rows(), info.env_id if info else "-", self
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -309,16 +340,17 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent | None) -> None:
         """Ask whether to keep a partial episode, then let the session save and stop first."""
         assert event is not None
-        if self.session.is_closed:
-            self.train_panel.shutdown()
+        if self.session.recording.is_closed:
+            self.session.training.shutdown()
             self.replay_panel.shutdown()
+            self.session.replay.close()
             event.accept()
             return
         event.ignore()
         if self._closing:
             return
         keep = True
-        if self.session.episode_in_progress:
+        if self.session.recording.episode_in_progress:
             buttons = (
                 QMessageBox.StandardButton.Save
                 | QMessageBox.StandardButton.Discard
@@ -336,7 +368,7 @@ class MainWindow(QMainWindow):
                 return
             keep = answer == QMessageBox.StandardButton.Save
         self._closing = True
-        self.train_panel.shutdown()  # the best weights so far are saved
+        self.session.training.shutdown()  # the best weights so far are saved
         self.session.shutdown(keep_partial=keep)
 
     def _keys(self) -> dict[str, str]:
@@ -348,3 +380,8 @@ def _set_checked(action: QAction, checked: bool) -> None:
     action.blockSignals(True)
     action.setChecked(checked)
     action.blockSignals(False)
+
+
+def _plain_text(action: Any) -> str:
+    """An action as text, when no key map names it."""
+    return str(action)

@@ -42,7 +42,7 @@ def qt_key(name: str) -> Qt.Key:
         ValueError: no such key.
     """
     attr = "Key_" + (name.upper() if len(name) == 1 else name)
-    key = getattr(Qt.Key, attr, None)
+    key: Qt.Key | None = getattr(Qt.Key, attr, None)
     if key is None:
         raise ValueError(f"unknown key name {name!r}")
     return key
@@ -58,7 +58,9 @@ class ScriptRunner(QObject):
             line.split("#", 1)[0].split() for line in path.read_text(encoding="utf-8").splitlines()
         ]
         self.lines = [words for words in self.lines if words]
-        self._timer = QTimer(self, interval=10, timeout=self._next)
+        self._timer = QTimer(self)
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(self._next)
         self._waiting_since: float | None = None
 
     def start(self) -> None:
@@ -97,9 +99,9 @@ class ScriptRunner(QObject):
             return True
         if command == "wait":
             checks: dict[str, Callable[[], bool]] = {
-                "ready": lambda: session.human is not None,
-                "saved": lambda: len(session.saved) >= int(args[1]),
-                "recording": lambda: session.recording == (args[1] == "on"),
+                "ready": lambda: session.player.human is not None,
+                "saved": lambda: len(session.recording.saved) >= int(args[1]),
+                "recording": lambda: session.recording.active == (args[1] == "on"),
             }
             return checks[args[0]]()
         if command == "signal":

@@ -13,6 +13,7 @@ import numpy as np
 
 from bc import storage
 from bc.errors import BCError, DatasetError
+from bc.plots import write_returns_histogram
 
 
 def register(sub: Any) -> None:
@@ -68,13 +69,9 @@ def register(sub: Any) -> None:
 
 
 def _env_kwargs(text: str) -> dict[str, Any]:
-    try:
-        kwargs = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BCError(f"--env-kwargs is not valid JSON: {exc}") from exc
-    if not isinstance(kwargs, dict):
-        raise BCError(f"--env-kwargs must be a JSON object, got {text!r}")
-    return kwargs
+    from bc.envs import parse_env_kwargs  # gymnasium loads only for commands that need it
+
+    return parse_env_kwargs(text, "--env-kwargs")
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -249,28 +246,3 @@ def _export(args: argparse.Namespace) -> int:
             env.close()
     print(f"wrote {out} ({len(replay)} frames)")
     return 0
-
-
-def write_returns_histogram(data: storage.DatasetArrays, out: Path) -> None:
-    """Write a histogram of episode returns to a PNG.
-
-    Raises:
-        BCError: matplotlib (the `plot` extra) is not installed.
-    """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise BCError("plotting needs matplotlib: pip install 'demo-recorder[plot]'") from exc
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.hist(data.episode_returns, bins=min(30, max(5, data.n_episodes // 2)))
-    ax.set_xlabel("episode return")
-    ax.set_ylabel("episodes")
-    name = data.metadata.get("env_id") or (data.path.name if data.path else "dataset")
-    ax.set_title(f"{name}: {data.n_episodes} episodes, mean {data.episode_returns.mean():.1f}")
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)

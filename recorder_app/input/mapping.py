@@ -77,7 +77,8 @@ class ActionMapper:
             self._rest + values * (self._rest - self._low),
         )
         action = np.clip(action, self.space.low.reshape(-1), self.space.high.reshape(-1))
-        return action.reshape(self.space.shape).astype(self.space.dtype)
+        out: np.ndarray = action.reshape(self.space.shape).astype(self.space.dtype)
+        return out
 
     def active(self, held: frozenset[str], pad_axes: Mapping[str, float]) -> bool:
         """True when an action input is held or a bound stick is outside its dead zone."""

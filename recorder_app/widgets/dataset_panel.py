@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,55 +25,33 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from bc.storage import DatasetArrays
 from recorder_app.input.latency import summarise as summarise_latency
+from recorder_app.state import DatasetSummary, EpisodeRow
 
 COLUMNS = ("#", "Length", "Return", "End", "When", "Seed")
 PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
 NPZ_FILTER = "Expert datasets (*.npz);;All files (*)"
 
 
-@dataclass(frozen=True)
-class EpisodeRow:
-    """One line of the episode list."""
-
-    index: int
-    length: int
-    ret: float
-    terminated: bool
-    created: float
-    seed: int
-
-    def cells(self) -> tuple[str, ...]:
-        """The row's texts, in `COLUMNS` order."""
-        when = "-" if math.isnan(self.created) else _when(self.created)
-        return (
-            str(self.index),
-            str(self.length),
-            f"{self.ret:.2f}",
-            "term." if self.terminated else "trunc.",
-            when,
-            "-" if self.seed < 0 else str(self.seed),
-        )
+def row_cells(row: EpisodeRow) -> tuple[str, ...]:
+    """An episode's texts, in `COLUMNS` order."""
+    when = "-" if math.isnan(row.created) else _when(row.created)
+    return (
+        str(row.index),
+        str(row.length),
+        f"{row.ret:.2f}",
+        "term." if row.terminated else "trunc.",
+        when,
+        "-" if row.seed < 0 else str(row.seed),
+    )
 
 
-def episode_rows(data: DatasetArrays) -> list[EpisodeRow]:
+def episode_rows(data: DatasetSummary) -> list[EpisodeRow]:
     """One row per episode of a dataset."""
-    lengths = data.episode_lengths
-    return [
-        EpisodeRow(
-            index=i,
-            length=int(lengths[i]),
-            ret=float(data.episode_returns[i]),
-            terminated=bool(data.episode_terminated[i]),
-            created=float(data.episode_created[i]),
-            seed=int(data.episode_seeds[i]),
-        )
-        for i in range(data.n_episodes)
-    ]
+    return list(data.rows)
 
 
-def totals_text(data: DatasetArrays | None) -> str:
+def totals_text(data: DatasetSummary | None) -> str:
     """One line: episodes, steps, mean and spread of the returns."""
     if data is None or data.n_episodes == 0:
         return "No episodes yet: press Ctrl+R to record into this file."
@@ -112,7 +89,7 @@ class DatasetPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.data: DatasetArrays | None = None
+        self.data: DatasetSummary | None = None
         self.path: Path | None = None
         self.confirm_delete = True
         """Ask before deleting (the question is a real modal box)."""
@@ -195,7 +172,7 @@ class DatasetPanel(QWidget):
 
     # -- display -----------------------------------------------------------------------------
 
-    def show_dataset(self, path: Path, data: DatasetArrays | None) -> None:
+    def show_dataset(self, path: Path, data: DatasetSummary | None) -> None:
         """Show a dataset (None: the file does not exist yet)."""
         self.path, self.data = path, data
         self.path_label.setText(str(path) if data is not None else f"{path} (new)")
@@ -204,7 +181,7 @@ class DatasetPanel(QWidget):
         rows = episode_rows(data) if data is not None else []
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            for c, text in enumerate(row.cells()):
+            for c, text in enumerate(row_cells(row)):
                 item = QTableWidgetItem(text)
                 if c in (0, 1, 2):  # numbers; the seed (long) starts at the left edge
                     item.setTextAlignment(
@@ -261,7 +238,7 @@ class DatasetPanel(QWidget):
             self.table.selectRow(i)
         self.table.setSelectionMode(mode)
 
-    def _plot(self, data: DatasetArrays | None) -> None:
+    def _plot(self, data: DatasetSummary | None) -> None:
         for plot in (self.returns_plot, self.lengths_plot, self.actions_plot):
             plot.clear()
         if data is None or data.n_episodes == 0:

@@ -17,25 +17,16 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from bc.envs import parse_env_kwargs
+
 
 def parse_kwargs(text: str) -> dict[str, Any]:
-    """Parse the kwargs field: empty, or a JSON object.
+    """Parse the kwargs field: empty, or a JSON object (`bc.envs.parse_env_kwargs`).
 
     Raises:
         ValueError: not JSON, or JSON that is not an object (one-line message).
     """
-    text = text.strip()
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f'env kwargs must be a JSON object, e.g. {{"max_episode_steps": 200}}: {exc}'
-        ) from exc
-    if not isinstance(value, dict):
-        raise ValueError(f"env kwargs must be a JSON object, got {type(value).__name__}: {text}")
-    return value
+    return parse_env_kwargs(text)
 
 
 class EnvPicker(QWidget):

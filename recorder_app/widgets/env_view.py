@@ -31,7 +31,7 @@ def to_qimage(frame: np.ndarray) -> QImage:
         raise ValueError(f"expected 1, 3 or 4 channels, got {channels}")
     frame = np.ascontiguousarray(frame)
     h, w = frame.shape[:2]
-    return QImage(frame.data, w, h, frame.strides[0], formats[channels])
+    return QImage(frame.data, w, h, int(frame.strides[0]), formats[channels])  # type: ignore[call-overload,no-any-return]  # the stubs know no buffer argument
 
 
 class EnvView(QWidget):

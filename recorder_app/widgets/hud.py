@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont, QFontDatabase
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from superqt.utils import qthrottled
 
-from recorder_app.workers.env_worker import COUNTDOWN, IDLE, PAUSED, WAITING, HudStatus
+from recorder_app.state import COUNTDOWN, IDLE, PAUSED, WAITING, HudStatus
 
 BADGE_STYLES = {
     "rec": "background:#c62828;color:white;",
@@ -71,31 +72,19 @@ class HeadsUpLine(QFrame):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self._badge)
         layout.addWidget(self._line, 1)
-        self._pending: HudStatus | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._apply_pending)
+        # the first status at once, then the newest at most every REFRESH_MS
+        self._throttled = qthrottled(self._apply, REFRESH_MS, leading=True, parent=self)
         self.status = HudStatus()
         """The status shown now."""
         self._apply(self.status)
 
     def set_status(self, status: HudStatus) -> None:
         """Show `status` now, or at the next refresh if the line was just redrawn."""
-        if self._timer.isActive():
-            self._pending = status
-            return
-        self._apply(status)
-        self._timer.start(REFRESH_MS)
+        self._throttled(status)
 
     def text(self) -> str:
         """The badge and the line as plain text."""
         return f"{self._badge.text()}  {self._line.text()}".replace("\u00a0", " ")
-
-    def _apply_pending(self) -> None:
-        if self._pending is not None:
-            status, self._pending = self._pending, None
-            self._apply(status)
-            self._timer.start(REFRESH_MS)
 
     def _apply(self, status: HudStatus) -> None:
         self.status = status

@@ -65,7 +65,9 @@ class KeymapEditor(QDialog):
         self._pad_baseline: frozenset[str] = frozenset()
         self.table = QTableWidget(0, 2, self)
         self.table.setHorizontalHeaderLabels(["Keys", "Does"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        assert header is not None  # a QTableWidget always has one
+        header.setStretchLastSection(True)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.start_capture(row))

@@ -34,8 +34,8 @@ class PadTester(QGroupBox):
     def __init__(self, gamepads: Any, parent: QWidget | None = None) -> None:
         super().__init__("Gamepad tester", parent)
         self.gamepads = gamepads
-        self.title = QLabel("No gamepad connected.", self)
-        self.title.setWordWrap(True)
+        self.pad_label = QLabel("No gamepad connected.", self)
+        self.pad_label.setWordWrap(True)
         self.bars: dict[str, QProgressBar] = {}
         self.lights: dict[str, QLabel] = {}
         self.raw = QLabel("", self)
@@ -55,7 +55,7 @@ class PadTester(QGroupBox):
             self.lights[f"Pad:{name}"] = light
             buttons.addWidget(light, i // 5, i % 5)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addWidget(self.pad_label)
         layout.addLayout(axes)
         layout.addLayout(buttons)
         layout.addWidget(self.raw)
@@ -72,13 +72,13 @@ class PadTester(QGroupBox):
         if state is None:
             states = self.gamepads.states()
             state = states[0] if states else None
-        return state
+        return state  # type: ignore[no-any-return]
 
     def refresh(self) -> None:
         """Redraw from the latest snapshot."""
         state = self.shown_state()
         if state is None:
-            self.title.setText("No gamepad connected: plug one in (it is picked up at once).")
+            self.pad_label.setText("No gamepad connected: plug one in (it is picked up at once).")
             held: frozenset[str] = frozenset()
         else:
             how = (
@@ -87,7 +87,7 @@ class PadTester(QGroupBox):
                 else "not mapped: read raw (add a mapping line to gamecontrollerdb.txt in the "
                 "config folder)"
             )
-            self.title.setText(f"{state.name} — {how}. GUID {state.guid}")
+            self.pad_label.setText(f"{state.name} — {how}. GUID {state.guid}")
             held = state.input_names()
             for name, bar in self.bars.items():
                 bar.setValue(round(100 * state.axes.get(name, 0.0)))

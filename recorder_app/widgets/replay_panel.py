@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from PyQt6.QtWidgets import (
 from bc.replay import ReplayCheck
 from bc.storage import DatasetArrays
 from recorder_app.widgets.env_view import EnvView
-from recorder_app.workers.replay_worker import ReplayWorker
 
 
 class DisagreementStrip(QWidget):
@@ -30,25 +30,25 @@ class DisagreementStrip(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.mask: np.ndarray | None = None
+        self.marks: np.ndarray | None = None
         self.setFixedHeight(10)
         self.setToolTip("Red: steps where the loaded policy would have acted differently")
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         """The steps to mark (None: no policy, an empty strip)."""
-        self.mask = None if mask is None else np.asarray(mask, dtype=bool)
+        self.marks = None if mask is None else np.asarray(mask, dtype=bool)
         self.update()
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
         """Green background; one red tick per disagreeing step."""
         painter = QPainter(self)
         width = self.width()
-        if self.mask is None or len(self.mask) == 0:
+        if self.marks is None or len(self.marks) == 0:
             painter.fillRect(self.rect(), QColor(230, 230, 230))
             return
         painter.fillRect(self.rect(), QColor(200, 230, 200))
-        n = len(self.mask)
-        for step in np.flatnonzero(self.mask):
+        n = len(self.marks)
+        for step in np.flatnonzero(self.marks):
             x0 = int(step * width / n)
             x1 = max(x0 + 1, int((step + 1) * width / n))
             painter.fillRect(QRect(x0, 0, x1 - x0, self.height()), QColor(210, 40, 40))
@@ -57,15 +57,23 @@ class DisagreementStrip(QWidget):
 class ReplayPanel(QWidget):
     """Play/pause, step ±1, a scrub slider, speed, the recorded action, reward and return.
 
+    The replay runs elsewhere (`ReplayController`): the panel asks through its `*_requested`
+    signals and shows what its `show_*` slots receive.
+
     Signals:
-        failed(str, str): title and message for the error channel.
+        open_requested(object, int, str, object): dataset path, episode, env id, env kwargs.
+        frame_requested(int): show this step.
+        compare_requested(object): compare this policy's actions with the recorded ones.
+        export_requested(object, float): write the episode to this path at this fps.
     """
 
-    failed = pyqtSignal(str, str)
+    open_requested = pyqtSignal(object, int, str, object)
+    frame_requested = pyqtSignal(int)
+    compare_requested = pyqtSignal(object)
+    export_requested = pyqtSignal(object, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.worker = ReplayWorker(self)
         self.data: DatasetArrays | None = None
         self.index = -1
         self.length = 0
@@ -75,17 +83,10 @@ class ReplayPanel(QWidget):
         self.predicted: np.ndarray | None = None
         self.disagree: np.ndarray | None = None
         self.policy: Any = None
-        self.describe = str
+        self.describe: Callable[[Any], str] = str
         """Turns an action into text (the human's bindings, when the app has them)."""
         self._build()
         self._play_timer = QTimer(self, timeout=self._advance)
-        w = self.worker
-        w.opened.connect(self._on_opened)
-        w.frame.connect(self._on_frame)
-        w.checked.connect(self._on_checked)
-        w.disagreement.connect(self._on_disagreement)
-        w.exported.connect(lambda p: self.status_label.setText(f"Exported {p}."))
-        w.failed.connect(lambda m: self.failed.emit("Replay", m))
 
     def _build(self) -> None:
         self.view = EnvView()
@@ -136,18 +137,19 @@ class ReplayPanel(QWidget):
         self.check, self.predicted, self.disagree = None, None, None
         self.strip.set_mask(None)
         self.status_label.setText("Loading...")
-        self.worker.open(dataset, index, env_id, env_kwargs)
+        self.open_requested.emit(dataset, index, env_id, env_kwargs)
 
     def set_policy(self, policy: Any) -> None:
         """Show this policy's action at each step beside the recorded one (None: none)."""
         self.policy = policy
         if policy is not None and self.data is not None:
-            self.worker.compare(policy)
+            self.compare_requested.emit(policy)
         elif policy is None:
             self.predicted, self.disagree = None, None
             self.strip.set_mask(None)
 
-    def _on_opened(self, data: DatasetArrays, index: int, length: int) -> None:
+    def show_opened(self, data: DatasetArrays, index: int, length: int) -> None:
+        """An episode was loaded: title, slider range, the recorded actions and rewards."""
         self.data, self.index, self.length = data, index, length
         sl = data.episode_slice(index)
         end = "terminated" if data.episode_terminated[index] else "truncated"
@@ -169,7 +171,7 @@ class ReplayPanel(QWidget):
             widget.setEnabled(True)
         self.status_label.setText("Checking the re-simulation..." if not data.is_image else "")
         if self.policy is not None:
-            self.worker.compare(self.policy)
+            self.compare_requested.emit(self.policy)
         self._update_info()
 
     # -- moving --------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ class ReplayPanel(QWidget):
             self.slider.blockSignals(True)
             self.slider.setValue(step)
             self.slider.blockSignals(False)
-        self.worker.request_frame(step)
+        self.frame_requested.emit(step)
         self._update_info()
 
     def _advance(self) -> None:
@@ -208,11 +210,13 @@ class ReplayPanel(QWidget):
 
     # -- results -------------------------------------------------------------------------------
 
-    def _on_frame(self, step: int, image: np.ndarray) -> None:
+    def show_frame(self, step: int, image: np.ndarray) -> None:
+        """The frame of `step`."""
         self.shown_step = step
         self.view.show_frame(image)
 
-    def _on_checked(self, check: ReplayCheck) -> None:
+    def show_check(self, check: ReplayCheck) -> None:
+        """The re-simulation's verdict (red when it diverged)."""
         self.check = check
         self.status_label.setText(check.describe().capitalize() + ".")
         if check.diverged_at is not None:
@@ -220,10 +224,15 @@ class ReplayPanel(QWidget):
         else:
             self.status_label.setStyleSheet("")
 
-    def _on_disagreement(self, predicted: np.ndarray, disagree: np.ndarray) -> None:
+    def show_disagreement(self, predicted: np.ndarray, disagree: np.ndarray) -> None:
+        """The policy's actions and where they differ from the recorded ones."""
         self.predicted, self.disagree = predicted, disagree
         self.strip.set_mask(disagree)
         self._update_info()
+
+    def show_exported(self, path: str) -> None:
+        """The episode was written to `path`."""
+        self.status_label.setText(f"Exported {path}.")
 
     def _update_info(self) -> None:
         if self.length == 0:
@@ -251,12 +260,11 @@ class ReplayPanel(QWidget):
     def export(self, path: Path) -> None:
         """Write the episode to `path` at the replay speed (in the background)."""
         self.status_label.setText(f"Exporting {path.name}...")
-        self.worker.export(path, self.speed.value())
+        self.export_requested.emit(path, self.speed.value())
 
     def shutdown(self) -> None:
-        """Stop the worker (the app is closing)."""
+        """Stop playing (the app is closing)."""
         self._play_timer.stop()
-        self.worker.close()
 
 
 def _plain(action: Any) -> Any:

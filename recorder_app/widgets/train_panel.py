@@ -24,13 +24,8 @@ from PyQt6.QtWidgets import (
 )
 
 from bc.evaluation import EvalResult
-from recorder_app.workers.train_worker import (
-    BatchReport,
-    EpochReport,
-    TrainJob,
-    TrainResult,
-    TrainSettings,
-)
+from bc.trainer import BatchReport, EpochReport
+from recorder_app.state import TrainResult, TrainSettings
 
 REDRAW_MS = 200
 SMOOTHING = 0.9
@@ -74,17 +69,22 @@ class LossCurves:
 class TrainPanel(QWidget):
     """Settings, a Pretrain button, live plots and the policy's score beside the human's.
 
+    The training itself runs elsewhere (`TrainingController`): the panel asks for it with
+    `train_requested` and shows what the `show_*` slots receive.
+
     Signals:
+        train_requested(TrainSettings): the user clicked Pretrain.
+        cancel_requested(): the user clicked Cancel.
         trained(TrainResult): a run ended; its policy is saved.
         evaluated(object): the policy's EvalResult.
         watch_requested(object): play this policy in the env view (None: the human again).
-        failed(str, str): title and message for the error channel.
     """
 
+    train_requested = pyqtSignal(object)
+    cancel_requested = pyqtSignal()
     trained = pyqtSignal(object)
     evaluated = pyqtSignal(object)
     watch_requested = pyqtSignal(object)
-    failed = pyqtSignal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,7 +92,8 @@ class TrainPanel(QWidget):
         self.env_id = ""
         self.env_kwargs: dict[str, Any] = {}
         self.human_mean: float | None = None
-        self.job: TrainJob | None = None
+        self.running = False
+        """True from a Pretrain click until the job is done."""
         self.result: TrainResult | None = None
         self.curves = LossCurves()
         self._started = 0.0
@@ -194,8 +195,7 @@ class TrainPanel(QWidget):
         self.human_mean = human_mean
         self._discrete = discrete
         self.metric_plot.setTitle("Validation accuracy" if discrete else "Validation MSE")
-        running = self.job is not None and self.job.is_running()
-        self.pretrain_button.setEnabled(dataset is not None and not running)
+        self.pretrain_button.setEnabled(dataset is not None and not self.running)
 
     def settings(self) -> TrainSettings:
         """The settings shown in the form."""
@@ -218,7 +218,7 @@ class TrainPanel(QWidget):
 
     def start_training(self) -> None:
         """Start a run on the current dataset (the click on Pretrain)."""
-        if self.dataset is None or (self.job is not None and self.job.is_running()):
+        if self.dataset is None or self.running:
             return
         self.watch_button.setChecked(False)
         self.curves = LossCurves()
@@ -227,29 +227,22 @@ class TrainPanel(QWidget):
         self.progress.setValue(0)
         self.eta_label.setText("loading...")
         self.score_label.setText("Training...")
-        job = TrainJob(self.settings(), self)
-        job.batch.connect(self._on_batch)
-        job.epoch.connect(self._on_epoch)
-        job.trained.connect(self._on_trained)
-        job.evaluated.connect(self._on_evaluated)
-        job.failed.connect(lambda m: self.failed.emit("Training failed", m))
-        job.failed.connect(lambda m: self.score_label.setText(f"Training failed: {m}"))
-        job.done.connect(self._on_done)
-        self.job = job
+        self.running = True
         self.pretrain_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._started = time.monotonic()
         self._timer.start()
-        job.start()
+        self.train_requested.emit(self.settings())
 
     def cancel(self) -> None:
         """Stop after the current batch; the best weights so far are saved."""
-        if self.job is not None:
-            self.job.cancel()
+        if self.running:
+            self.cancel_requested.emit()
             self.cancel_button.setEnabled(False)
             self.eta_label.setText("cancelling...")
 
-    def _on_batch(self, report: BatchReport) -> None:
+    def show_batch(self, report: BatchReport) -> None:
+        """A training batch ended: its loss joins the curves; progress and ETA move on."""
         self.curves.add_batch(report)
         self._dirty = True
         done = (report.epoch - 1 + (report.batch + 1) / report.n_batches) / max(
@@ -260,11 +253,13 @@ class TrainPanel(QWidget):
             left = (time.monotonic() - self._started) * (1 - done) / done
             self.eta_label.setText(f"ETA {_duration(left)}")
 
-    def _on_epoch(self, report: EpochReport) -> None:
+    def show_epoch(self, report: EpochReport) -> None:
+        """An epoch ended: its losses join the curves."""
         self.curves.add_epoch(report)
         self._dirty = True
 
-    def _on_trained(self, result: TrainResult) -> None:
+    def show_trained(self, result: TrainResult) -> None:
+        """Training ended: say how, offer Watch."""
         self.result = result
         self._redraw()
         self.progress.setValue(self.progress.maximum())
@@ -283,7 +278,8 @@ class TrainPanel(QWidget):
         self.watch_button.setEnabled(True)
         self.trained.emit(result)
 
-    def _on_evaluated(self, result: EvalResult) -> None:
+    def show_evaluated(self, result: EvalResult) -> None:
+        """The policy was scored: its mean return beside the human's."""
         human = f"{self.human_mean:.1f}" if self.human_mean is not None else "n/a"
         self.score_label.setText(
             f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
@@ -291,7 +287,13 @@ class TrainPanel(QWidget):
         )
         self.evaluated.emit(result)
 
-    def _on_done(self) -> None:
+    def show_failed(self, _title: str, message: str) -> None:
+        """Training failed (the error channel shows the dialog)."""
+        self.score_label.setText(f"Training failed: {message}")
+
+    def show_done(self) -> None:
+        """The job is over: Pretrain again."""
+        self.running = False
         self._timer.stop()
         self._redraw()
         self.pretrain_button.setEnabled(self.dataset is not None)
@@ -317,12 +319,6 @@ class TrainPanel(QWidget):
 
     def _on_watch_toggled(self, on: bool) -> None:
         self.watch_requested.emit(self.result.policy if on and self.result else None)
-
-    def shutdown(self) -> None:
-        """Cancel a running job and wait for it (the app is closing)."""
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
-            self.job.wait(10.0)
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from bc.errors import BCError
 from bc.export import export_frames
 from bc.replay import EpisodeReplay, ReplayCheck, policy_disagreement
 from bc.storage import DatasetArrays
-
-log = logging.getLogger(__name__)
+from recorder_app.core.errors import one_line
+from recorder_app.workers.jobs import start_job
 
 
 class ReplayWorker(QObject):
@@ -34,7 +34,7 @@ class ReplayWorker(QObject):
         checked(object): the `ReplayCheck` of the re-simulation.
         disagreement(object, object): the policy's actions and the bool mask of disagreements.
         exported(str): the path written.
-        failed(str): a one-line message.
+        failed(str, str): what failed ("Replay") and a one-line message.
     """
 
     opened = pyqtSignal(object, int, int)
@@ -42,7 +42,7 @@ class ReplayWorker(QObject):
     checked = pyqtSignal(object)
     disagreement = pyqtSignal(object, object)
     exported = pyqtSignal(str)
-    failed = pyqtSignal(str)
+    failed = pyqtSignal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,8 +53,13 @@ class ReplayWorker(QObject):
         self._replay: EpisodeReplay | None = None
         self._env: gym.Env[Any, Any] | None = None
         self._data: DatasetArrays | None = None
-        self._thread = threading.Thread(target=self._run, name="replay", daemon=True)
-        self._thread.start()
+        self._ended = threading.Event()
+        start_job(
+            self._run,
+            "replay",
+            on_failed=lambda message: self.failed.emit("Replay", message),
+            long_running=True,
+        )
 
     # -- requests (any thread) -----------------------------------------------------------------
 
@@ -81,7 +86,7 @@ class ReplayWorker(QObject):
         with self._cond:
             self._closed = True
             self._cond.notify()
-        self._thread.join(5.0)
+        self._ended.wait(5.0)
 
     def _submit(self, job: Callable[[], None]) -> None:
         with self._cond:
@@ -91,6 +96,13 @@ class ReplayWorker(QObject):
     # -- the thread ----------------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._close_env()
+            self._ended.set()
+
+    def _serve(self) -> None:
         while True:
             with self._cond:
                 while not self._closed and not self._jobs and self._frame_step is None:
@@ -102,15 +114,11 @@ class ReplayWorker(QObject):
                 else:
                     step, self._frame_step = self._frame_step, None
                     assert step is not None
-                    job = lambda s=step: self._frame(s)  # noqa: E731
+                    job = partial(self._frame, step)
             try:
                 job()
-            except BCError as exc:
-                self.failed.emit(str(exc))
             except Exception as exc:  # a dialog, never a dead worker
-                log.exception("replay failed")
-                self.failed.emit(f"replay failed: {type(exc).__name__}: {exc}")
-        self._close_env()
+                self.failed.emit("Replay", one_line(exc, "replay"))
 
     def _close_env(self) -> None:
         if self._env is not None:

@@ -4,65 +4,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
-from bc.errors import BCError
 from bc.evaluation import evaluate_policy
-from bc.policies import Policy, make_policy
-from bc.trainer import BatchReport, EpochReport, History, pretrain
+from bc.policies import make_policy
+from bc.trainer import BatchReport, EpochReport, pretrain
+from recorder_app.state import TrainResult, TrainSettings, policy_path_for
+from recorder_app.workers.jobs import start_job
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TrainSettings:
-    """What the Train panel asks for; the defaults make one click on Pretrain just work."""
-
-    dataset: Path
-    env_id: str
-    env_kwargs: dict[str, Any] = field(default_factory=dict)
-    preset: str = "auto"
-    """"auto" (CNN for image observations, else MLP), "mlp" or "cnn"."""
-    n_epochs: int = 30
-    learning_rate: float = 1e-3
-    batch_size: int = 64
-    train_fraction: float = 0.8
-    split: str = "episode"
-    seed: int = 0
-    eval_episodes: int = 5
-    """Episodes the trained policy plays to be scored (0: no evaluation)."""
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    """A finished (or cancelled) training run."""
-
-    policy: Policy
-    path: Path
-    history: History
-    cancelled: bool
-
-
-def policy_path_for(dataset: Path) -> Path:
-    """Where the policy trained on `dataset` is saved: `<name>.policy.zip` beside it."""
-    return dataset.with_name(dataset.stem + ".policy.zip")
-
-
 class TrainJob(QObject):
-    """One training run on a plain Python thread; reports through queued signals.
+    """One training run as a job (`recorder_app.workers.jobs`); reports through signals.
 
     Signals:
         batch(BatchReport): after each batch.
         epoch(EpochReport): after each epoch.
         trained(TrainResult): training ended (also when cancelled); the policy is saved.
         evaluated(object): the policy's `EvalResult` over `eval_episodes` episodes.
-        failed(str): a one-line message; nothing more follows.
+        failed(str, str): what failed and a one-line message; nothing more follows.
         done(): the job is over (after `evaluated` or `failed`).
     """
 
@@ -70,31 +34,38 @@ class TrainJob(QObject):
     epoch = pyqtSignal(object)
     trained = pyqtSignal(object)
     evaluated = pyqtSignal(object)
-    failed = pyqtSignal(str)
+    failed = pyqtSignal(str, str)
     done = pyqtSignal()
 
     def __init__(self, settings: TrainSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.stop_event = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bc-train", daemon=True)
+        self._started = threading.Event()
+        self._ended = threading.Event()
 
     def start(self) -> None:
         """Start training."""
-        self._thread.start()
+        self._started.set()
+        start_job(
+            self._run,
+            "training",
+            on_failed=lambda message: self.failed.emit("Training failed", message),
+            long_running=True,
+            on_finished=self.done.emit,  # after `failed`, when it raised
+        )
 
     def cancel(self) -> None:
         """Stop after the current batch; the best weights so far are kept and saved."""
         self.stop_event.set()
 
     def is_running(self) -> bool:
-        """True until the job has reported `done`."""
-        return self._thread.is_alive()
+        """True from `start` until the job has ended."""
+        return self._started.is_set() and not self._ended.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job's thread ended; True when it has."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        """Block until the job has ended; True when it has."""
+        return self._ended.wait(timeout)
 
     def _run(self) -> None:
         s = self.settings
@@ -137,15 +108,17 @@ class TrainJob(QObject):
                 finally:
                     eval_env.close()
                 self.evaluated.emit(result)
-        except BCError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # a dialog, never a dead worker
-            log.exception("training failed")
-            self.failed.emit(f"training failed: {type(exc).__name__}: {exc}")
-        finally:
+        finally:  # an exception reaches `failed` through the job's errored signal
             if dataset is not None:
                 dataset.close()  # its loader threads end with the job
-            self.done.emit()
+            self._ended.set()
 
 
-__all__ = ["BatchReport", "EpochReport", "TrainJob", "TrainResult", "TrainSettings"]
+__all__ = [
+    "BatchReport",
+    "EpochReport",
+    "TrainJob",
+    "TrainResult",
+    "TrainSettings",
+    "policy_path_for",
+]

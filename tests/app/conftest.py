@@ -65,19 +65,21 @@ def open_window(qtbot: Any, app_home: Path) -> Iterator[Callable[..., Any]]:
         qtbot.waitActive(window)
         session.start()
         qtbot.waitUntil(
-            lambda: session.human is not None and session.env_info.env_id == env_id,
+            lambda: (
+                session.player.human is not None and session.recording.env_info.env_id == env_id
+            ),
             timeout=20_000,
         )
-        qtbot.waitUntil(lambda: session.last_status.env_id == env_id, timeout=10_000)
+        qtbot.waitUntil(lambda: session.recording.last_status.env_id == env_id, timeout=10_000)
         return window
 
     yield make
     for window in windows:
         session = window.session
-        if not session.is_closed:
-            with qtbot.waitSignal(session.closed, timeout=20_000):
+        if not session.recording.is_closed:
+            with qtbot.waitSignal(session.recording.closed, timeout=20_000):
                 session.shutdown(keep_partial=True)
-        session.wait()
+        session.recording.wait()
         window.errors.dismiss_all()
         window.close()
         window.deleteLater()

@@ -8,10 +8,10 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QDockWidget
 
+from recorder_app.state import COUNTDOWN, IDLE, PAUSED, RUNNING, WAITING, HudStatus
 from recorder_app.widgets.env_picker import parse_kwargs
 from recorder_app.widgets.env_view import EnvView, to_qimage
 from recorder_app.widgets.hud import badge_for, format_line, overlay_for
-from recorder_app.workers.env_worker import COUNTDOWN, IDLE, PAUSED, RUNNING, WAITING, HudStatus
 from tests.app.conftest import QT_MARKS
 
 pytestmark = QT_MARKS
@@ -31,7 +31,7 @@ def test_window_shows_env_frames_hud_tabs_dock_and_menus(open_window, qtbot):
     assert "CartPole-v1" in win.hud.text() and "fps 200 target" in win.hud.text()
     assert win.view.frame_rect().width() > 0
     # the default dataset follows the env, in the current folder
-    assert win.session.dataset_path.name == "expert_cartpole_v1.npz"
+    assert win.session.dataset.path.name == "expert_cartpole_v1.npz"
 
 
 def test_env_view_keeps_aspect_and_uses_nearest_for_small_frames(qtbot):
@@ -95,7 +95,7 @@ def test_hud_line_and_overlay_texts():
 
 def test_game_keys_reach_the_player_from_anywhere_but_text_fields(open_window, qtbot):
     win = open_window()
-    human = win.session.human
+    human = win.session.player.human
     qtbot.keyPress(win, Qt.Key.Key_Right)
     assert human.has_input()
     qtbot.keyRelease(win, Qt.Key.Key_Right)
@@ -116,8 +116,8 @@ def test_game_keys_reach_the_player_from_anywhere_but_text_fields(open_window, q
 
 def test_a_key_no_binding_uses_is_left_to_the_widgets(open_window, qtbot):
     win = open_window()
-    assert not win.session.handles_key("F12")
-    assert not win.session.press_key("F12")
+    assert not win.session.player.handles_key("F12")
+    assert not win.session.player.press_key("F12")
 
 
 def test_unknown_env_id_shows_a_dialog_and_the_app_carries_on(open_window, qtbot):
@@ -129,17 +129,17 @@ def test_unknown_env_id_shows_a_dialog_and_the_app_carries_on(open_window, qtbot
     assert title == "Cannot open env" and "unknown env id 'NoSuchEnv-v0'" in message
     assert win.errors.open_boxes()[0].text() == message
     # the old env still runs
-    step = win.session.last_status.step
-    qtbot.waitUntil(lambda: win.session.last_status.step != step)
-    assert win.session.env_info.env_id == "CartPole-v1"
+    step = win.session.recording.last_status.step
+    qtbot.waitUntil(lambda: win.session.recording.last_status.step != step)
+    assert win.session.recording.env_info.env_id == "CartPole-v1"
 
 
 def test_unsupported_space_shows_a_dialog(open_window, qtbot):
     win = open_window()
     with qtbot.waitSignal(win.errors.error_shown, timeout=10_000) as blocker:
-        win.session.open_env("Blackjack-v1")
+        win.session.recording.open_env("Blackjack-v1")
     assert "Tuple" in blocker.args[1] or "unsupported" in blocker.args[1].lower()
-    assert win.session.env_info.env_id == "CartPole-v1"
+    assert win.session.recording.env_info.env_id == "CartPole-v1"
 
 
 def test_bad_kwargs_json_shows_a_dialog(open_window, qtbot):
@@ -154,12 +154,12 @@ def test_picker_opens_another_env_with_kwargs(open_window, qtbot):
     win = open_window()
     win.picker.env_box.setEditText("MountainCar-v0")
     win.picker.kwargs_edit.setText('{"max_episode_steps": 7}')
-    with qtbot.waitSignal(win.session.env_opened, timeout=20_000) as blocker:
+    with qtbot.waitSignal(win.session.recording.env_opened, timeout=20_000) as blocker:
         win.picker.open_button.click()
     info = blocker.args[0]
     assert info.env_id == "MountainCar-v0" and info.kwargs == {"max_episode_steps": 7}
     qtbot.waitUntil(lambda: "MountainCar-v0" in win.hud.text())
-    assert win.session.dataset_path.name == "expert_mountaincar_v0.npz"
+    assert win.session.dataset.path.name == "expert_mountaincar_v0.npz"
     assert win.windowTitle().endswith("MountainCar-v0")
 
 
@@ -200,5 +200,5 @@ def test_choose_env_shortcut_focuses_the_env_field(open_window, qtbot):
     assert combo.lineEdit().selectedText() == "CartPole-v1"
     # typing there is typing, not playing
     qtbot.keyPress(win.focusWidget(), Qt.Key.Key_Right)
-    assert not win.session.human.has_input()
+    assert not win.session.player.human.has_input()
     qtbot.keyRelease(win.focusWidget(), Qt.Key.Key_Right)

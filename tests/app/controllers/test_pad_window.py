@@ -7,7 +7,7 @@ from PyQt6.QtCore import Qt
 
 from bc import storage
 from tests.app.conftest import QT_MARKS, LayoutPad
-from tests.app.test_recording import shortcut, stop_recording, wait_saved
+from tests.app.controllers.test_recording import shortcut, stop_recording, wait_saved
 
 pytestmark = QT_MARKS
 
@@ -19,11 +19,11 @@ def _record_one(qtbot, win, pad: LayoutPad, ready) -> np.ndarray:
     win.devices.combo.setCurrentIndex(row)
     win.devices.combo.activated.emit(row)
     qtbot.waitUntil(lambda: (s := win.session.gamepads.state()) is not None and ready(s))
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
-    return storage.load(win.session.dataset_path).episode(0).actions
+    return storage.load(win.session.dataset.path).episode(0).actions
 
 
 def test_sticks_and_triggers_record_alike_on_both_layouts(open_window, qtbot, layout_pad):
@@ -55,7 +55,7 @@ def test_the_pad_rumbles_when_recording_starts_and_an_episode_is_saved(open_wind
         win.devices.combo.setCurrentIndex(row)
         win.devices.combo.activated.emit(row)
         assert pad.rumbles == []
-        with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+        with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
             shortcut(qtbot, win, Qt.Key.Key_R)
         assert len(pad.rumbles) == 1  # recording started
         wait_saved(qtbot, win, 1)
@@ -80,5 +80,5 @@ def test_a_raw_index_key_map_from_an_earlier_version_gets_a_notice(open_window, 
         )
     )
     win = open_window("CartPole-v1")
-    assert "Pad:Button0" in win.session.bindings_notice
+    assert "Pad:Button0" in win.session.player.bindings_notice
     qtbot.waitUntil(lambda: "raw pad inputs" in win.statusBar().currentMessage())

@@ -11,7 +11,8 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 
 import bc
 from bc import storage
-from recorder_app.widgets.dataset_panel import DatasetPanel, episode_rows, totals_text
+from recorder_app.state import DatasetSummary
+from recorder_app.widgets.dataset_panel import DatasetPanel, episode_rows, row_cells, totals_text
 from tests.app.conftest import QT_MARKS
 
 pytestmark = QT_MARKS
@@ -36,13 +37,13 @@ def make_dataset(path, env_id="CartPole-v1", episodes=3, seed=0):
 
 def test_rows_and_totals_describe_each_episode(app_home):
     data = make_dataset(app_home / "d.npz")
-    rows = episode_rows(data)
+    rows = episode_rows(DatasetSummary.of(data))
     assert [r.index for r in rows] == [0, 1, 2]
     assert [r.length for r in rows] == list(data.episode_lengths)
-    cells = rows[0].cells()
+    cells = row_cells(rows[0])
     assert cells[0] == "0" and cells[1] == str(data.episode_lengths[0])
     assert cells[3] in ("term.", "trunc.") and cells[4] != "-"
-    text = totals_text(data)
+    text = totals_text(DatasetSummary.of(data))
     assert text.startswith(f"3 episodes · {data.n_steps:,} steps (vector obs)")
     assert totals_text(None).startswith("No episodes yet")
 
@@ -51,7 +52,7 @@ def test_panel_shows_episodes_and_histograms(qtbot, app_home):
     data = make_dataset(app_home / "d.npz")
     panel = DatasetPanel()
     qtbot.addWidget(panel)
-    panel.show_dataset(data.path, data)
+    panel.show_dataset(data.path, DatasetSummary.of(data))
     assert panel.table.rowCount() == 3
     assert panel.table.item(2, 2).text() == f"{data.episode_returns[2]:.2f}"
     curves = panel.returns_plot.listDataItems()
@@ -74,7 +75,7 @@ def test_box_actions_get_one_histogram_per_dimension(qtbot, app_home):
     data = make_dataset(app_home / "bw.npz", env_id="BipedalWalker-v3", episodes=2)
     panel = DatasetPanel()
     qtbot.addWidget(panel)
-    panel.show_dataset(data.path, data)
+    panel.show_dataset(data.path, DatasetSummary.of(data))
     curves = panel.actions_plot.listDataItems()
     assert len(curves) == 4  # BipedalWalker: 4 torques
     for curve in curves:
@@ -97,7 +98,7 @@ def test_deleting_an_episode_from_the_window(open_window, qtbot, app_home):
 
     QTimer.singleShot(0, confirm)
     with qtbot.waitSignal(
-        win.session.dataset_changed,
+        win.session.dataset.changed,
         timeout=20_000,
         check_params_cb=lambda v: v.data is not None and v.data.n_episodes == 2,
     ):
@@ -120,11 +121,11 @@ def test_delete_is_off_while_recording(open_window, qtbot, app_home):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
     panel.select_episodes([0])
     assert panel.delete_button.isEnabled()
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         win.actions_by_name["record"].trigger()
     assert not panel.delete_button.isEnabled() and not panel.open_button.isEnabled()
-    win.session.delete_episodes([0])  # refused, with a note
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    win.session.dataset.delete_episodes([0])  # refused, with a note
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         win.actions_by_name["record"].trigger()
     assert storage.load(path).n_episodes >= 2
 
@@ -133,14 +134,14 @@ def test_new_dataset_over_an_existing_file_replaces_it_when_recording(open_windo
     path = app_home / "old.npz"
     make_dataset(path, episodes=3)
     win = open_window(env_kwargs={"max_episode_steps": 5})
-    with qtbot.waitSignal(win.session.dataset_changed):
-        win.session.new_dataset(path)
+    with qtbot.waitSignal(win.session.dataset.changed):
+        win.session.dataset.new(path)
     assert "replaced" in win.dataset_panel.warning_label.text()
     assert win.dataset_panel.table.rowCount() == 0
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         win.actions_by_name["record"].trigger()
-    qtbot.waitUntil(lambda: len(win.session.saved) >= 1, timeout=20_000)
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    qtbot.waitUntil(lambda: len(win.session.recording.saved) >= 1, timeout=20_000)
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         win.actions_by_name["record"].trigger()
     data = storage.load(path)
     assert data.n_episodes >= 1 and data.episode_lengths[0] == 5
@@ -152,7 +153,7 @@ def test_opening_a_corrupt_dataset_shows_a_dialog(open_window, qtbot, app_home):
     bad.write_bytes(b"not a zip")
     win = open_window()
     with qtbot.waitSignal(win.errors.error_shown, timeout=20_000) as blocker:
-        win.session.open_dataset(bad)
+        win.session.dataset.open(bad)
     assert blocker.args[0] == "Cannot open dataset" and "bad.npz" in blocker.args[1]
     assert win.dataset_panel.table.rowCount() == 0
 
@@ -168,11 +169,11 @@ def test_action_histograms_use_the_key_maps_names(open_window, qtbot, app_home):
     qtbot.addWidget(panel)
     lander = ("nothing", "left engine", "main engine", "right engine")
     panel.set_action_names(lander, ())
-    panel.show_dataset(path, bc.load(path))
+    panel.show_dataset(path, DatasetSummary.of(bc.load(path)))
     assert panel.actions_plot.getAxis("bottom").labelText == "action"  # too long for the dock
     assert "2 main engine" in panel.plots.toolTip()
     panel.set_action_names((), ("hip 1", "knee 1", "hip 2", "knee 2"))
     walker = make_dataset(app_home / "bw.npz", "BipedalWalker-v3", 1)
-    panel.show_dataset(walker.path, walker)
+    panel.show_dataset(walker.path, DatasetSummary.of(walker))
     names = [item.name() for item in panel.actions_plot.listDataItems()]
     assert names == ["hip 1", "knee 1", "hip 2", "knee 2"]

@@ -15,7 +15,7 @@ from recorder_app.input import HumanExpert, load_bindings
 from recorder_app.input.latency import summarise
 from recorder_app.widgets.dataset_panel import totals_text
 from tests.app.conftest import QT_MARKS, SB2_DATA
-from tests.app.test_recording import shortcut, stop_recording, wait_saved
+from tests.app.controllers.test_recording import shortcut, stop_recording, wait_saved
 
 CARTPOLE = gym.spaces.Discrete(2)
 
@@ -71,28 +71,29 @@ def test_step_latency_is_an_optional_key_on_disk(tmp_path):
 @QT_MARKS[1]
 def test_key_presses_through_the_window_are_recorded_with_their_latency(open_window, qtbot):
     win = open_window("CartPole-v1", env_kwargs={"max_episode_steps": 40}, fps=100.0)
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     presses = 0
     for key in (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Right):
-        st = win.session.last_status
+        st = win.session.recording.last_status
         qtbot.keyPress(win, key)
         qtbot.waitUntil(
             lambda e=st.episode, s=st.step: (
-                win.session.last_status.episode > e or win.session.last_status.step > s + 2
+                win.session.recording.last_status.episode > e
+                or win.session.recording.last_status.step > s + 2
             )
         )
         qtbot.keyRelease(win, key)
         presses += 2
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
-    data = storage.load(win.session.dataset_path)
+    data = storage.load(win.session.dataset.path)
     latency = data.episode(0).step_latency
     measured = latency[np.isfinite(latency)]
     assert 1 <= len(measured) <= presses  # one per new input at most; NaN elsewhere
     assert np.all(measured >= 0)
     assert np.isnan(latency).sum() >= len(latency) - presses
-    win.session.reload_dataset()
+    win.session.dataset.reload()
     qtbot.waitUntil(lambda: "input latency" in win.dataset_panel.totals_label.text())
 
 

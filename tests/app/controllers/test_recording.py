@@ -14,7 +14,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from bc import storage
-from recorder_app.workers.env_worker import COUNTDOWN, PAUSED, RUNNING, WAITING
+from recorder_app.state import COUNTDOWN, PAUSED, RUNNING, WAITING
 from tests.app.conftest import QT_MARKS
 
 pytestmark = QT_MARKS
@@ -28,13 +28,13 @@ def shortcut(qtbot, win, key: Qt.Key) -> None:
 
 
 def wait_saved(qtbot, win, n: int) -> None:
-    qtbot.waitUntil(lambda: len(win.session.saved) >= n, timeout=20_000)
+    qtbot.waitUntil(lambda: len(win.session.recording.saved) >= n, timeout=20_000)
 
 
 def stop_recording(qtbot, win) -> None:
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    assert not win.session.recording
+    assert not win.session.recording.active
 
 
 def check_format(path: Path, obs_shape: tuple, obs_dtype, action_shape: tuple, action_kind: str):
@@ -78,14 +78,14 @@ def resimulated_final_obs(data, index: int, env_id: str, **kwargs) -> np.ndarray
 def test_record_two_cartpole_episodes_with_the_keyboard(open_window, qtbot):
     win = open_window(env_kwargs=SHORT_CARTPOLE, seed=10)
     qtbot.keyPress(win, Qt.Key.Key_Right)  # held all along: every action is "push right"
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    assert win.session.recording
+    assert win.session.recording.active
     qtbot.waitUntil(lambda: "● REC" in win.hud.text())
     wait_saved(qtbot, win, 2)
     qtbot.keyRelease(win, Qt.Key.Key_Right)
     stop_recording(qtbot, win)
-    path = win.session.dataset_path
+    path = win.session.dataset.path
     assert path == Path.cwd() / "expert_cartpole_v1.npz"
     arrays = check_format(path, (4,), np.float32, (1,), "i")
     data = storage.load(path)
@@ -94,7 +94,10 @@ def test_record_two_cartpole_episodes_with_the_keyboard(open_window, qtbot):
     assert np.all(data.actions[:10] == 1)
     assert list(data.episode_returns[:2]) == [5.0, 5.0]
     assert not data.episode_terminated[:2].any()  # ended by max_episode_steps: truncated
-    assert list(data.episode_seeds[:2]) == [11, 12]  # seed 10 went to the practice episode
+    assert list(data.episode_seeds[:2]) == [
+        10,
+        11,
+    ]  # recordings start at --seed, after practice too
     for i in range(2):  # the observation returned with the episode's end
         want = resimulated_final_obs(data, i, "CartPole-v1", **SHORT_CARTPOLE)
         np.testing.assert_array_equal(data.episode_final_obs[i], want)
@@ -109,55 +112,64 @@ def test_record_two_cartpole_episodes_with_the_keyboard(open_window, qtbot):
 def test_pause_and_single_step(open_window, qtbot):
     win = open_window(env_id="MountainCar-v0", fps=50)
     session = win.session
-    with qtbot.waitSignal(session.paused_changed):
+    with qtbot.waitSignal(session.recording.paused_changed):
         shortcut(qtbot, win, Qt.Key.Key_P)
-    assert session.paused and win.actions_by_name["pause"].isChecked()
-    qtbot.waitUntil(lambda: session.last_status.phase == PAUSED)
+    assert session.recording.paused and win.actions_by_name["pause"].isChecked()
+    qtbot.waitUntil(lambda: session.recording.last_status.phase == PAUSED)
     assert win.view.overlay() == "Paused"
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)  # a fresh episode; recording resumes a user pause
     shortcut(qtbot, win, Qt.Key.Key_P)
-    qtbot.waitUntil(lambda: session.last_status.phase == PAUSED and session.last_status.recording)
-    start = session.last_status.step
+    qtbot.waitUntil(
+        lambda: (
+            session.recording.last_status.phase == PAUSED
+            and session.recording.last_status.recording
+        )
+    )
+    start = session.recording.last_status.step
     for i in range(1, 4):
         shortcut(qtbot, win, Qt.Key.Key_Period)
-        qtbot.waitUntil(lambda i=i: session.last_status.step == start + i)
-    assert session.last_status.phase == PAUSED
-    with qtbot.waitSignal(session.episode_saved, timeout=20_000) as blocker:
+        qtbot.waitUntil(lambda i=i: session.recording.last_status.step == start + i)
+    assert session.recording.last_status.phase == PAUSED
+    with qtbot.waitSignal(session.recording.episode_saved, timeout=20_000) as blocker:
         shortcut(qtbot, win, Qt.Key.Key_E)  # end now: kept, truncated
-    summary = blocker.args[0]
+    summary = blocker.args[0].summary
     assert summary.length == start + 3 and not summary.terminated
     shortcut(qtbot, win, Qt.Key.Key_P)
-    qtbot.waitUntil(lambda: session.last_status.phase == RUNNING)
+    qtbot.waitUntil(lambda: session.recording.last_status.phase == RUNNING)
 
 
 def test_discard_restarts_the_episode_from_the_same_seed(open_window, qtbot):
     win = open_window(env_id="MountainCar-v0", env_kwargs={"max_episode_steps": 40}, seed=100)
     session = win.session
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: session.last_status.recording and session.last_status.step >= 10)
+    qtbot.waitUntil(
+        lambda: session.recording.last_status.recording and session.recording.last_status.step >= 10
+    )
     shortcut(qtbot, win, Qt.Key.Key_D)
-    qtbot.waitUntil(lambda: session.last_status.step < 10)
+    qtbot.waitUntil(lambda: session.recording.last_status.step < 10)
     wait_saved(qtbot, win, 2)
     stop_recording(qtbot, win)
-    data = storage.load(session.dataset_path)
-    assert list(data.episode_seeds[:2]) == [101, 102]  # 101 was discarded once, re-recorded
+    data = storage.load(session.dataset.path)
+    assert list(data.episode_seeds[:2]) == [100, 101]  # 100 was discarded once, re-recorded
     assert list(data.episode_lengths[:2]) == [40, 40]
 
 
 def test_end_episode_early_keeps_it_as_truncated(open_window, qtbot):
     win = open_window(env_id="MountainCar-v0")
     session = win.session
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: session.last_status.recording and session.last_status.step >= 3)
-    with qtbot.waitSignal(session.episode_saved, timeout=20_000) as blocker:
+    qtbot.waitUntil(
+        lambda: session.recording.last_status.recording and session.recording.last_status.step >= 3
+    )
+    with qtbot.waitSignal(session.recording.episode_saved, timeout=20_000) as blocker:
         shortcut(qtbot, win, Qt.Key.Key_E)
-    summary = blocker.args[0]
+    summary = blocker.args[0].summary
     assert 3 <= summary.length < 200 and not summary.terminated and summary.index == 0
     stop_recording(qtbot, win)
-    data = storage.load(session.dataset_path)
+    data = storage.load(session.dataset.path)
     assert data.episode_lengths[0] == summary.length and not data.episode_terminated[0]
     # ended by the user: the final observation is the one after the last recorded step
     want = resimulated_final_obs(data, 0, "MountainCar-v0")
@@ -169,44 +181,49 @@ def test_wait_for_input_steps_only_while_a_key_is_held(open_window, qtbot):
     session = win.session
     shortcut(qtbot, win, Qt.Key.Key_I)
     assert win.actions_by_name["wait_for_input"].isChecked()
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: session.last_status.phase == WAITING and session.last_status.recording)
-    assert session.last_status.step == 0
+    qtbot.waitUntil(
+        lambda: (
+            session.recording.last_status.phase == WAITING
+            and session.recording.last_status.recording
+        )
+    )
+    assert session.recording.last_status.step == 0
     qtbot.keyPress(win, Qt.Key.Key_Right)
-    qtbot.waitUntil(lambda: session.last_status.step >= 3)
+    qtbot.waitUntil(lambda: session.recording.last_status.step >= 3)
     qtbot.keyRelease(win, Qt.Key.Key_Right)
-    qtbot.waitUntil(lambda: session.last_status.phase == WAITING)
-    held = session.last_status.step
+    qtbot.waitUntil(lambda: session.recording.last_status.phase == WAITING)
+    held = session.recording.last_status.step
     # still waiting a few status updates later: no step without input
-    seen = session.last_status
-    qtbot.waitUntil(lambda: session.last_status is not seen)
-    assert session.last_status.step == held and "turn-by-turn" in win.hud.text()
+    seen = session.recording.last_status
+    qtbot.waitUntil(lambda: session.recording.last_status is not seen)
+    assert session.recording.last_status.step == held and "turn-by-turn" in win.hud.text()
 
 
 def test_countdown_before_each_recorded_episode(open_window, qtbot):
     win = open_window(countdown=1.0)
     session = win.session
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: session.last_status.phase == COUNTDOWN)
-    assert session.last_status.step == 0
+    qtbot.waitUntil(lambda: session.recording.last_status.phase == COUNTDOWN)
+    assert session.recording.last_status.step == 0
     qtbot.waitUntil(lambda: win.view.overlay() == "1")
-    qtbot.waitUntil(lambda: session.last_status.phase == RUNNING, timeout=5_000)
+    qtbot.waitUntil(lambda: session.recording.last_status.phase == RUNNING, timeout=5_000)
     assert win.view.overlay() == ""
 
 
 def test_fps_control_sets_the_tick(open_window, qtbot):
     win = open_window(fps=200)
     win.controls.fps_box.setValue(20)
-    assert win.session.fps == 20
-    qtbot.waitUntil(lambda: win.session.last_status.target_fps == 20)
+    assert win.session.recording.fps == 20
+    qtbot.waitUntil(lambda: win.session.recording.last_status.target_fps == 20)
     shortcut(qtbot, win, Qt.Key.Key_Minus)
-    assert win.session.fps == 15 and win.controls.fps_box.value() == 15
+    assert win.session.recording.fps == 15 and win.controls.fps_box.value() == 15
     shortcut(qtbot, win, Qt.Key.Key_0)
-    assert win.session.fps == 50  # CartPole's render_fps
+    assert win.session.recording.fps == 50  # CartPole's render_fps
     win.controls.fps_box.setValue(1)  # slow motion
-    qtbot.waitUntil(lambda: win.session.last_status.target_fps == 1)
+    qtbot.waitUntil(lambda: win.session.recording.last_status.target_fps == 1)
 
 
 def test_append_to_an_sb2_file(open_window, qtbot, sb2_cartpole_copy):
@@ -214,7 +231,7 @@ def test_append_to_an_sb2_file(open_window, qtbot, sb2_cartpole_copy):
     win = open_window(env_kwargs=SHORT_CARTPOLE, dataset=sb2_cartpole_copy)
     qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == before.n_episodes)
     assert win.dataset_panel.warning_label.isHidden()
-    with qtbot.waitSignal(win.session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
@@ -242,9 +259,9 @@ def test_a_dataset_that_does_not_fit_the_env_is_refused_with_a_dialog(open_windo
     with qtbot.waitSignal(win.errors.error_shown, timeout=20_000) as blocker:
         shortcut(qtbot, win, Qt.Key.Key_R)
     assert blocker.args[0] == "Cannot record" and "cannot append" in blocker.args[1]
-    assert not win.session.recording
-    step = win.session.last_status.step
-    qtbot.waitUntil(lambda: win.session.last_status.step != step)  # still playing
+    assert not win.session.recording.active
+    step = win.session.recording.last_status.step
+    qtbot.waitUntil(lambda: win.session.recording.last_status.step != step)  # still playing
     assert storage.load(pendulum).n_episodes == n_before  # untouched
 
 
@@ -262,40 +279,42 @@ def _answer_close_question(button: QMessageBox.StandardButton) -> None:
 def test_closing_mid_episode_asks_whether_to_keep_it(open_window, qtbot, keep):
     win = open_window(env_id="MountainCar-v0")
     session = win.session
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: session.episode_in_progress and session.last_status.step >= 5)
+    qtbot.waitUntil(
+        lambda: session.recording.episode_in_progress and session.recording.last_status.step >= 5
+    )
     _answer_close_question(
         QMessageBox.StandardButton.Save if keep else QMessageBox.StandardButton.Discard
     )
-    with qtbot.waitSignal(session.closed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.closed, timeout=20_000):
         win.close()
     qtbot.waitUntil(lambda: not win.isVisible())
     if keep:
-        data = storage.load(session.dataset_path)
+        data = storage.load(session.dataset.path)
         assert data.n_episodes == 1 and not data.episode_terminated[0]
         assert data.episode_lengths[0] >= 5
     else:
-        assert not session.dataset_path.exists()
+        assert not session.dataset.path.exists()
 
 
 def test_closing_with_cancel_keeps_recording(open_window, qtbot):
     win = open_window(env_id="MountainCar-v0")
     session = win.session
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: session.episode_in_progress)
+    qtbot.waitUntil(lambda: session.recording.episode_in_progress)
     _answer_close_question(QMessageBox.StandardButton.Cancel)
     win.close()
-    assert win.isVisible() and session.recording and not session.is_closed
-    step = session.last_status.step
-    qtbot.waitUntil(lambda: session.last_status.step > step)
+    assert win.isVisible() and session.recording.active and not session.recording.is_closed
+    step = session.recording.last_status.step
+    qtbot.waitUntil(lambda: session.recording.last_status.step > step)
 
 
 def test_a_full_disk_shows_a_dialog_and_loses_nothing(open_window, qtbot):
     win = open_window(env_kwargs=SHORT_CARTPOLE)
     session = win.session
-    with qtbot.waitSignal(session.recording_changed, timeout=20_000):
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
@@ -308,11 +327,16 @@ def test_a_full_disk_shows_a_dialog_and_loses_nothing(open_window, qtbot):
         signal.signal(signal.SIGXFSZ, old_handler)
     assert blocker.args[0] == "Could not save" and "not saved yet" in blocker.args[1]
     assert win.isVisible()
-    ended_before_stop = session.last_status.episode
-    win.errors.dismiss_all()  # the user closes the box, back in the window
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+    ended_before_stop = session.recording.last_status.episode
+
+    def back_in_the_window() -> bool:
+        # the user closes the boxes (a write that failed meanwhile may still post one)
+        win.errors.dismiss_all()
+        win.activateWindow()
+        return QApplication.activeWindow() is win and not win.errors.open_boxes()
+
+    qtbot.waitUntil(back_in_the_window)
     stop_recording(qtbot, win)  # close() retries every episode kept in memory
-    data = storage.load(session.dataset_path)
+    data = storage.load(session.dataset.path)
     assert data.n_episodes >= max(1, ended_before_stop)
     assert np.all(data.episode_lengths[:-1] == 5)

@@ -12,7 +12,8 @@ import bc
 from bc.envs import make_env
 from bc.experts import cartpole_balance
 from bc.policies import Policy
-from recorder_app.workers.train_worker import TrainJob, TrainSettings, policy_path_for
+from recorder_app.state import TrainSettings, policy_path_for
+from recorder_app.workers.train_worker import TrainJob
 from tests.app.conftest import QT_MARKS
 
 pytestmark = QT_MARKS
@@ -102,10 +103,10 @@ def test_watch_lets_the_policy_play_and_the_human_take_over(open_window, qtbot, 
         panel.pretrain_button.click()
     qtbot.waitUntil(lambda: panel.watch_button.isEnabled())
     panel.watch_button.click()
-    qtbot.waitUntil(lambda: win.session.last_status.device == "policy", timeout=10_000)
+    qtbot.waitUntil(lambda: win.session.recording.last_status.device == "policy", timeout=10_000)
     qtbot.keyPress(win.view, Qt.Key.Key_Left)
-    qtbot.waitUntil(lambda: "took over" in win.session.last_status.device, timeout=10_000)
+    qtbot.waitUntil(lambda: "took over" in win.session.recording.last_status.device, timeout=10_000)
     qtbot.keyRelease(win.view, Qt.Key.Key_Left)
-    qtbot.waitUntil(lambda: win.session.last_status.device == "policy", timeout=10_000)
+    qtbot.waitUntil(lambda: win.session.recording.last_status.device == "policy", timeout=10_000)
     panel.watch_button.click()
-    qtbot.waitUntil(lambda: win.session.last_status.device == "keyboard", timeout=10_000)
+    qtbot.waitUntil(lambda: win.session.recording.last_status.device == "keyboard", timeout=10_000)

@@ -95,10 +95,10 @@ def test_disagreement_strip_matches_policy_predict(open_window, qtbot, cartpole_
     pretrain(policy, dataset, n_epochs=1, learning_rate=1e-3, seed=0)  # half-trained: some differ
     _win, panel = open_replay(open_window, qtbot, cartpole_dataset, 0)
     panel.set_policy(policy)
-    qtbot.waitUntil(lambda: panel.strip.mask is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.strip.marks is not None, timeout=10_000)
     sl = data.episode_slice(0)
     expected = policy.predict(data.obs[sl])[0].reshape(-1) != data.actions[sl].reshape(-1)
-    np.testing.assert_array_equal(panel.strip.mask, expected)
+    np.testing.assert_array_equal(panel.strip.marks, expected)
     step = int(np.argmax(expected)) if expected.any() else 0
     panel.seek(step)
     mark = "≠" if expected[step] else "="
@@ -144,7 +144,7 @@ def test_an_image_episode_replays_its_png_files(open_window, qtbot, app_home):
     assert "frames from image files" in panel.title_label.text()
     assert panel.check is None  # nothing to re-simulate: the frames are the observations
     shown: dict[int, np.ndarray] = {}
-    panel.worker.frame.connect(lambda step, image: shown.__setitem__(step, image))
+    win.session.replay.worker.frame.connect(lambda step, image: shown.__setitem__(step, image))
     panel.slider.setValue(7)
     qtbot.waitUntil(lambda: panel.shown_step == 7)
     row = data.episode_slice(2).start + 7

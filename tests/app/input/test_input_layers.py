@@ -10,7 +10,7 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-INPUT = Path(__file__).resolve().parents[2] / "recorder_app" / "input"
+INPUT = Path(__file__).resolve().parents[3] / "recorder_app" / "input"
 
 
 def _imports(module: str) -> set[str]:

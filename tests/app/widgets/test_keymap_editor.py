@@ -73,7 +73,9 @@ def test_the_tester_shows_the_pad_and_a_pad_press_rebinds_by_its_standard_name(q
         editor = KeymapEditor("CartPole-v1", env.action_space, gamepads=manager)
         qtbot.addWidget(editor)
         tester = editor.tester
-        assert "Button Pad" in tester.title.text() and "mapped by SDL" in tester.title.text()
+        assert (
+            "Button Pad" in tester.pad_label.text() and "mapped by SDL" in tester.pad_label.text()
+        )
         pad.trigger(right=True, pulled=True)
         pad.dpad("Up")
         manager.poll()  # the session's timer does this in the app
@@ -103,8 +105,8 @@ def test_the_tester_says_when_sdl_has_no_mapping(qtbot, virtual_gamepad):
     env = make_env("CartPole-v1", render_mode=None)
     editor = KeymapEditor("CartPole-v1", env.action_space, gamepads=manager)
     qtbot.addWidget(editor)
-    assert "Virtual Joystick" in editor.tester.title.text()
-    assert "not mapped" in editor.tester.title.text()
+    assert "Virtual Joystick" in editor.tester.pad_label.text()
+    assert "not mapped" in editor.tester.pad_label.text()
     virtual_gamepad.set_button(3, True)
     manager.poll()
     qtbot.waitUntil(lambda: "Button3" in editor.tester.raw.text())

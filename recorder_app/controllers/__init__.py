@@ -1,0 +1,1 @@
+"""Feature controllers between widgets and workers: recording, dataset, training, replay, pads."""

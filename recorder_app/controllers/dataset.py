@@ -1,0 +1,185 @@
+"""The dataset: which file the app records into, its summary for the panels, deleting episodes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from bc import journal, storage
+from recorder_app.state import DatasetSummary, DatasetView, EnvInfo, SavedEpisode
+from recorder_app.workers.jobs import start_job
+
+REPLACE_WARNING = "The existing file is replaced when recording starts (kept as .bak)."
+
+
+def default_dataset_path(env_id: str, folder: Path | None = None) -> Path:
+    """expert_<env>.npz in `folder` (default: the current folder), as SB2 named its files."""
+    slug = re.sub(r"[^a-z0-9]+", "_", env_id.lower()).strip("_")
+    return (folder or Path.cwd()) / f"expert_{slug}.npz"
+
+
+def load_summary(path: Path, info: EnvInfo | None) -> tuple[DatasetSummary | None, str]:
+    """Load a dataset (off the GUI thread) into its summary, and why it does not fit `info`.
+
+    Returns:
+        (None, "") when neither the file nor a crash journal exists.
+    """
+    if not path.exists() and not journal.all_parts(path):
+        return None, ""
+    data = storage.load(path, check_images=False)
+    mismatch = ""
+    if info is not None:
+        problems = storage.space_problems(data, info.observation_space, info.action_space)
+        if problems:
+            mismatch = f"Does not fit {info.env_id}: {'; '.join(problems)}"
+    return DatasetSummary.of(data), mismatch
+
+
+class DatasetController(QObject):
+    """Knows the dataset path and what is in it; loads, appends and deletes off the GUI thread.
+
+    A recorded episode is appended to the summary when it is saved; the whole file is read
+    again only when it changes otherwise (opened, recording stopped, episodes deleted).
+
+    Signals:
+        changed(DatasetView): the dataset shown should be refreshed.
+        message(str): a short note for the status bar.
+        failed(str, str): what failed and a one-line message.
+    """
+
+    changed = pyqtSignal(object)
+    message = pyqtSignal(str)
+    failed = pyqtSignal(str, str)
+
+    def __init__(self, path: Path | None, env_id: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = (
+            storage.normalise_path(path).absolute()
+            if path is not None
+            else default_dataset_path(env_id)
+        )
+        self.follows_env = path is None
+        """True until the user picks a file: each env then gets its own expert_<env>.npz."""
+        self.replace_next = False
+        """True when the next recording replaces the file (New... on an existing path)."""
+        self.env_info: EnvInfo | None = None
+        self.view = DatasetView(self.path, None)
+        self.held = False
+        """True while the file is being rewritten (recording stops): reloads wait."""
+        self.recording = False
+        """True while recording into the file: it cannot be switched or edited."""
+        self._generation = 0
+        self._loading = False
+        self._reload_again = False
+
+    @property
+    def summary(self) -> DatasetSummary | None:
+        """What is in the dataset (None: no file yet)."""
+        return self.view.data
+
+    def set_env(self, info: EnvInfo) -> None:
+        """An env was opened: follow it (default path) and check the dataset against it."""
+        self.env_info = info
+        if self.follows_env:
+            self.path = default_dataset_path(info.env_id, self.path.parent)
+        self.reload()
+
+    def open(self, path: str | Path) -> None:
+        """Record into (and show) an existing or new dataset."""
+        self._set_path(path, replace=False)
+
+    def new(self, path: str | Path) -> None:
+        """Record into a new file; an existing file there is replaced when recording starts."""
+        self._set_path(path, replace=True)
+
+    def _set_path(self, path: str | Path, replace: bool) -> None:
+        if self.recording:
+            self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
+            return
+        self.path = storage.normalise_path(path).absolute()
+        self.follows_env = False
+        self.replace_next = replace and self.path.exists()
+        self.reload()
+
+    def recording_started(self) -> None:
+        """A recording began: a replaced file starts empty."""
+        if self.replace_next:
+            self.replace_next = False
+            self._show(DatasetView(self.path, None))
+
+    def append(self, saved: SavedEpisode) -> None:
+        """A recorded episode is on disk: add its row to the summary (no reload)."""
+        base = self.view.data
+        if base is None:
+            info = self.env_info
+            shape = (0, *saved.actions.shape[1:])
+            base = DatasetSummary(
+                (), saved.actions[:0].reshape(shape), bool(info and info.is_image)
+            )
+        self._show(DatasetView(self.path, base.with_episode(saved), self.view.warning))
+
+    def reload(self) -> None:
+        """Load the dataset in the background; coalesces requests made while loading."""
+        if self.held:
+            return
+        if self._loading:
+            self._reload_again = True
+            return
+        if self.replace_next:
+            self._show(DatasetView(self.path, None, REPLACE_WARNING))
+            return
+        self._loading = True
+        self._generation += 1
+        generation, path, info = self._generation, self.path, self.env_info
+        start_job(
+            lambda: load_summary(path, info),
+            f"loading {path.name}",
+            lambda result: self._on_loaded(generation, path, *result),
+            lambda message: self._on_load_failed(generation, path, message),
+        )
+
+    def delete_episodes(self, indices: list[int]) -> None:
+        """Delete episodes from the file (off the GUI thread), then reload."""
+        if self.recording:
+            self.message.emit("Stop recording (Ctrl+R) before deleting episodes.")
+            return
+        path = self.path
+        self.message.emit(f"Deleting {len(indices)} episode(s) from {path.name}...")
+        start_job(
+            lambda: storage.delete_episodes(path, indices),
+            "deleting episodes",
+            lambda _: self._on_deleted(indices),
+            lambda message: self.failed.emit("Cannot delete episodes", message),
+        )
+
+    def _on_deleted(self, indices: list[int]) -> None:
+        self.message.emit(f"Deleted episode(s) {', '.join(map(str, indices))}.")
+        self.reload()
+
+    def _on_loaded(
+        self, generation: int, path: Path, data: DatasetSummary | None, mismatch: str
+    ) -> None:
+        self._loading = False
+        if generation == self._generation and not self._reload_again:
+            self._show(DatasetView(path, data, mismatch))
+        self._reload_if_asked()
+
+    def _on_load_failed(self, generation: int, path: Path, message: str) -> None:
+        self._loading = False
+        if generation == self._generation:
+            self._show(DatasetView(path, None, message))
+            self.failed.emit("Cannot open dataset", message)
+        self._reload_if_asked()
+
+    def _reload_if_asked(self) -> None:
+        if self._reload_again:
+            self._reload_again = False
+            self.reload()
+
+    def _show(self, view: DatasetView) -> None:
+        data = view.data
+        usable = data is not None and data.n_episodes > 0 and not view.warning
+        self.view = DatasetView(view.path, data, view.warning, usable)
+        self.changed.emit(self.view)

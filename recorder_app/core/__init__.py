@@ -1,0 +1,1 @@
+"""The app's Qt-free core: the env runner, its pacing and seeds, run without a display."""

@@ -1,0 +1,49 @@
+"""The dataset controller: each saved episode is appended to the summary, the file read once."""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import Qt
+
+from bc import storage
+from recorder_app.controllers import dataset as dataset_module
+from tests.app.conftest import QT_MARKS
+from tests.app.controllers.test_recording import (
+    SHORT_CARTPOLE,
+    shortcut,
+    stop_recording,
+    wait_saved,
+)
+
+pytestmark = QT_MARKS
+
+
+def test_saved_episodes_are_appended_without_reloading_the_file(open_window, qtbot, monkeypatch):
+    loads = []
+    real_load = dataset_module.load_summary
+    monkeypatch.setattr(
+        dataset_module, "load_summary", lambda *a: (loads.append(a[0]), real_load(*a))[1]
+    )
+    win = open_window(env_kwargs=SHORT_CARTPOLE)
+    controller = win.session.dataset
+    qtbot.waitUntil(lambda: not controller._loading)
+    loads.clear()
+    qtbot.keyPress(win.view, Qt.Key.Key_Right)
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
+        shortcut(qtbot, win, Qt.Key.Key_R)
+    wait_saved(qtbot, win, 3)
+    qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() >= 3)
+    assert loads == []  # every row so far came from an appended summary
+    summary = controller.summary
+    assert summary is not None and summary.n_episodes >= 3
+    assert [r.length for r in summary.rows[:3]] == [5, 5, 5]
+    assert [r.seed for r in summary.rows[:3]] == [0, 1, 2]
+    assert np.all(summary.actions[:15] == 1) and summary.actions.shape[1:] == (1,)
+    assert win.dataset_panel.table.item(0, 1).text() == "5"
+    qtbot.keyRelease(win.view, Qt.Key.Key_Right)
+    stop_recording(qtbot, win)
+    qtbot.waitUntil(lambda: len(loads) == 1)  # the merged file, read once after stopping
+    on_disk = storage.load(controller.path)
+    qtbot.waitUntil(lambda: controller.summary.n_episodes == on_disk.n_episodes)
+    assert [r.seed for r in controller.summary.rows] == list(on_disk.episode_seeds)
+    np.testing.assert_array_equal(controller.summary.actions, on_disk.actions)

@@ -1,0 +1,84 @@
+"""The layers hold: `bc` loads no Qt, the app's core loads no Qt, widgets never import workers."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a source file imports (absolute names), at any depth of the file."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _offenders(folder: str, banned: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        bad = sorted(n for n in _imports(path) if n.startswith(banned))
+        if bad:
+            found[str(path.relative_to(ROOT))] = bad
+    return found
+
+
+def test_no_qt_under_bc():
+    assert _offenders("bc", ("PyQt", "pyqtgraph", "superqt", "recorder_app")) == {}
+
+
+def test_widgets_never_import_workers_or_controllers():
+    banned = ("recorder_app.workers", "recorder_app.controllers", "recorder_app.session")
+    assert _offenders("recorder_app/widgets", banned) == {}
+
+
+def test_the_app_core_and_state_are_qt_free():
+    banned = ("PyQt", "pyqtgraph", "superqt", "recorder_app.workers", "recorder_app.widgets")
+    assert _offenders("recorder_app/core", banned) == {}
+    assert {k: v for k, v in _offenders("recorder_app", banned).items() if "state.py" in k} == {}
+
+
+def test_workers_never_import_widgets():
+    assert _offenders("recorder_app/workers", ("recorder_app.widgets",)) == {}
+
+
+def _loaded_after(imports: str, prefixes: tuple[str, ...]) -> list[str]:
+    """Modules starting with `prefixes` that a fresh interpreter holds after `imports`."""
+    code = (
+        f"import json, sys; {imports}; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return list(json.loads(out.stdout))
+
+
+def test_importing_bc_loads_no_qt():
+    imports = (
+        "import bc, bc.storage, bc.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli, "
+        "bc.policies, bc.trainer, bc.evaluation, bc.model, bc.rollout"
+    )
+    assert _loaded_after(imports, ("PyQt", "pyqtgraph", "recorder_app")) == []
+
+
+def test_the_app_core_runs_without_qt():
+    imports = "import recorder_app.core.runner, recorder_app.core.loop, recorder_app.state"
+    assert _loaded_after(imports, ("PyQt", "pyqtgraph", "superqt")) == []
+
+
+def test_import_bc_does_not_load_torch():
+    code = "import sys, bc, bc.storage, bc.record, bc.rollout; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_only_the_cli_imports_the_cli():
+    offenders = _offenders("bc", ("bc.cli",)).items()
+    found = {k: v for k, v in offenders if "/cli/" not in k and not k.endswith("__main__.py")}
+    assert found == {}
