@@ -51,3 +51,20 @@ class PolicyFileError(BCError):
 
 class ExpertError(BCError):
     """An expert spec cannot be resolved, or an expert returned an invalid action."""
+
+
+class LimitError(DatasetError):
+    """An untrusted file asks for more than a limit allows (`bc.limits`); nothing was allocated."""
+
+    def __init__(self, path: str | Path | None, problems: Sequence[str]) -> None:
+        super().__init__(path, problems)
+        if path is None:  # no file to name: the problem alone is the message
+            self.args = ("; ".join(self.problems),)
+
+
+class UsageError(BCError):
+    """A command-line argument or parameter value is invalid (the CLI exits with code 2)."""
+
+
+class UntrustedEnvModuleError(EnvError):
+    """An env id read from a file would import a module that is not imported yet."""
