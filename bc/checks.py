@@ -8,6 +8,7 @@ names an env and seeds). A file it fails gets every problem listed, not just the
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -162,7 +163,7 @@ def _check_vector_obs(data: storage.DatasetArrays, space: Any, problems: list[st
     if obs.shape[1:] != space.shape:
         problems.append(f"observations have shape {obs.shape[1:]}, the space {space.shape}")
     if obs.dtype.kind == "f":
-        bad = ~np.isfinite(obs.reshape(len(obs), -1)).all(axis=1)
+        bad = ~np.isfinite(_flat_rows(obs)).all(axis=1)
         _rows(bad, "observations are NaN or infinite", problems)
 
 
@@ -182,7 +183,7 @@ def _check_actions(data: storage.DatasetArrays, space: Any, problems: list[str])
         return
     if space.dtype.kind == "f" and acts.dtype.kind != "f":
         problems.append(f"actions are {acts.dtype}; the continuous {space} takes floats")
-    flat = acts.reshape(len(acts), -1).astype(np.float64)
+    flat = _flat_rows(acts).astype(np.float64)
     bad = ~np.isfinite(flat).all(axis=1)
     _rows(bad, "actions are NaN or infinite", problems)
     low = np.asarray(space.low, dtype=np.float64).reshape(-1)
@@ -216,6 +217,11 @@ def _check_range(
             f"{what} range {flat.min()}..{flat.max()} leaves {space} in {int(bad.sum())} "
             f"step(s), first: step {first} ({flat[first]})"
         )
+
+
+def _flat_rows(values: np.ndarray) -> np.ndarray:
+    """(N, ...) -> (N, prod(...)); unlike reshape(N, -1), also for N == 0."""
+    return values.reshape(len(values), math.prod(values.shape[1:]))
 
 
 def _rows(bad: Any, what: str, problems: list[str]) -> None:

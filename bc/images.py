@@ -68,8 +68,9 @@ def read_image(path: str | Path) -> np.ndarray | None:
         DatasetError: the path names something other than a regular file, an 8-bit PNG or JPEG.
         LimitError: the image is larger than the limits allow.
     """
-    data = _read_regular_file(Path(path))
-    if not data or not _header_ok(Path(path), data):
+    bounds = limits.current()
+    data = _read_regular_file(path, bounds.max_image_pixels)
+    if not data or not _header_ok(path, data, bounds.max_image_pixels):
         return None  # missing, empty, or not a PNG/JPEG with a valid size
     buffer = np.frombuffer(data, dtype=np.uint8)
     if (
@@ -95,7 +96,7 @@ def read_image(path: str | Path) -> np.ndarray | None:
     return np.asarray(image)
 
 
-def _read_regular_file(path: Path) -> bytes | None:
+def _read_regular_file(path: str | Path, max_pixels: int) -> bytes | None:
     """The bytes of a regular file within the size limit; None when it cannot be opened.
 
     Raises:
@@ -113,7 +114,7 @@ def _read_regular_file(path: Path) -> bytes | None:
             raise DatasetError(
                 path, ["is not a regular file (a folder, FIFO or device); expected an image file"]
             )
-        max_file = 4 * limits.current().max_image_pixels + (1 << 20)
+        max_file = 4 * max_pixels + (1 << 20)
         if info.st_size > max_file:
             raise LimitError(
                 path,
@@ -177,7 +178,7 @@ def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
     return (-1, -1)
 
 
-def _header_ok(path: Path, data: bytes) -> bool:
+def _header_ok(path: str | Path, data: bytes, limit: int) -> bool:
     """False for a file that is not a PNG/JPEG with a valid size; raise past the pixel limit."""
     found = image_dimensions(data)
     if found is None:
@@ -185,7 +186,6 @@ def _header_ok(path: Path, data: bytes) -> bool:
     kind, width, height = found
     if width <= 0 or height <= 0:
         return False
-    limit = limits.current().max_image_pixels
     if width * height > limit:
         raise LimitError(
             path,
@@ -203,9 +203,10 @@ def resolve_image_path(stored: str, root: Path) -> Path:
     if candidate.is_absolute():
         return candidate
     beside = root / candidate
-    if beside.exists():
+    # os.path.exists, not Path.exists: a name too long or with a NUL is "not there", not an error
+    if os.path.exists(beside):
         return beside
-    if candidate.exists():
+    if os.path.exists(candidate):
         return candidate.resolve()
     return beside
 

@@ -54,6 +54,7 @@ FLAGS = {
 }
 
 _override: Limits | None = None
+_from_env: tuple[tuple[str | None, ...], Limits] | None = None
 
 
 def parse_size(text: str) -> int:
@@ -85,15 +86,20 @@ def current() -> Limits:
     """
     if _override is not None:
         return _override
+    global _from_env
+    key = tuple(os.environ.get(var) for var in ENV_VARS.values())
+    if _from_env is not None and _from_env[0] == key:
+        return _from_env[1]  # called per image read: parse the variables once
     values = {}
-    for name, var in ENV_VARS.items():
-        text = os.environ.get(var)
+    for (name, var), text in zip(ENV_VARS.items(), key, strict=True):
         if text:
             try:
                 values[name] = parse_size(text)
             except UsageError as exc:
                 raise UsageError(f"environment variable {var}: {exc}") from None
-    return Limits(**values)
+    found = Limits(**values)
+    _from_env = (key, found)
+    return found
 
 
 def resolve(limits: Limits | None) -> Limits:

@@ -166,10 +166,17 @@ class DatasetArrays:
         dtype = self.obs.dtype
         if dtype.kind == "f":
             low, high = -np.inf, np.inf
+        elif dtype.kind == "b":
+            low, high = 0, 1
         else:
             info = np.iinfo(dtype) if dtype.kind in "iu" else np.iinfo(np.uint8)
             low, high = info.min, info.max
-        return spaces.Box(low, high, shape=self.obs.shape[1:], dtype=dtype)  # type: ignore[arg-type]
+        try:
+            return spaces.Box(low, high, shape=self.obs.shape[1:], dtype=dtype)  # type: ignore[arg-type]
+        except (ValueError, TypeError, AssertionError) as exc:
+            raise UnsupportedSpaceError(
+                f"cannot infer an observation space from {dtype} {self.obs.shape[1:]}: {exc}"
+            ) from exc
 
     def action_space(self) -> gym.Space[Any]:
         """The action space: from the metadata, else inferred from the arrays (SB2 files).
@@ -191,7 +198,12 @@ class DatasetArrays:
             low, high = np.nanmin(acts, axis=0), np.nanmax(acts, axis=0)
         low = np.where(np.isfinite(low), low, -np.inf)
         high = np.where(np.isfinite(high), high, np.inf)
-        return spaces.Box(low, high, shape=acts.shape[1:], dtype=acts.dtype)
+        try:
+            return spaces.Box(low, high, shape=acts.shape[1:], dtype=acts.dtype)
+        except (ValueError, TypeError, AssertionError) as exc:
+            raise UnsupportedSpaceError(
+                f"cannot infer an action space from {acts.dtype} {acts.shape[1:]}: {exc}"
+            ) from exc
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
@@ -295,7 +307,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
             f"'episode_starts' must be a 1-D bool array, found {d.episode_starts.dtype} "
             f"{d.episode_starts.shape}"
         )
-    elif n and not bool(d.episode_starts[0]):
+    elif n and len(d.episode_starts) and not bool(d.episode_starts[0]):
         problems.append("'episode_starts' must be True at step 0 (the first episode's start)")
     n_starts = int(np.count_nonzero(d.episode_starts)) if d.episode_starts.ndim == 1 else -1
     if d.episode_returns.ndim != 1:
@@ -480,7 +492,7 @@ def load(
 
 def check_image_files(data: DatasetArrays) -> None:
     """Raise MissingImagesError naming how many image files are missing and which steps."""
-    missing = [(i, p) for i, p in enumerate(data.image_paths()) if not p.is_file()]
+    missing = [(i, p) for i, p in enumerate(data.image_paths()) if not os.path.isfile(p)]
     if missing:
         shown = ", ".join(f"{data.obs[i]} (step {i})" for i, _ in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""

@@ -14,9 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bc
-from bc.checks import check_dataset
 from bc.cli import main
-from bc.envs import make_env
 from bc.policies import Policy
 from bc.replay import EpisodeReplay, policy_disagreement
 
@@ -61,6 +59,8 @@ def expected_fragments(spec: Spec) -> list[str]:
 
 def prove_contract(path: Path) -> None:
     """Load, train one epoch and replay every episode of a file that passed `check`."""
+    from bc.envs import make_env
+
     data = bc.load(path)
     ds = bc.ExpertDataset(str(path), verbose=0, seed=0, sequential_preprocessing=True)
     try:
@@ -93,6 +93,8 @@ def prove_contract(path: Path) -> None:
 )
 @given(spec=specs())
 def test_check_is_the_contract(spec: Spec) -> None:
+    from bc.checks import check_dataset
+
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp(prefix="bc-contract-")) / "d"
     folder.mkdir()
@@ -135,6 +137,8 @@ def test_every_problem_is_listed_at_once(tmp_path, capsys):
 
 
 def test_sb2_files_pass_the_contract(sb2_files):
+    from bc.checks import check_dataset
+
     for path in sb2_files:
         report = check_dataset(path)
         assert report.ok, report.problems

@@ -11,9 +11,6 @@ import textwrap
 import numpy as np
 import pytest
 
-from bc.envs import check_env_id_trusted, make_env, untrusted_module
-from bc.errors import UntrustedEnvModuleError
-
 MODULE = textwrap.dedent(
     """
     import pathlib
@@ -67,7 +64,8 @@ def planted(tmp_path):
 
 
 def _bc(folder, *args):
-    env = dict(os.environ, PYTHONPATH=str(folder))
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path)
     return subprocess.run(
         [sys.executable, "-m", "bc", *args],
         cwd=folder,
@@ -106,6 +104,9 @@ def test_check_warns_that_replay_needs_the_flag(planted):
 
 
 def test_api_refuses_untrusted_module_and_allows_imported_ones():
+    from bc.envs import check_env_id_trusted, make_env, untrusted_module
+    from bc.errors import UntrustedEnvModuleError
+
     with pytest.raises(UntrustedEnvModuleError, match="would import module 'no_such_mod_x'"):
         make_env("no_such_mod_x:Env-v0", trust_module=False)
     assert untrusted_module("CartPole-v1") is None

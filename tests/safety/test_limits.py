@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 
 import bc
-from bc import limits
-from bc.errors import LimitError, UsageError
 
 from .bounded import run_bounded
 from .files import huge_png, image_dataset, valid_arrays, with_metadata, zip_bomb_npz
@@ -112,6 +110,8 @@ def test_box_shape_of_ten_to_the_ten_in_metadata(tmp_path):
 
 
 def test_sb2_integer_observation_of_a_billion_is_refused(tmp_path):
+    from bc.errors import LimitError
+
     arrays = valid_arrays()
     arrays["obs"] = np.array([[0], [1], [10**9], [2], [3], [4]], dtype=np.int64)
     np.savez(tmp_path / "onehot.npz", **arrays)
@@ -126,6 +126,9 @@ def _mib_dataset(tmp_path):
 
 
 def test_limits_are_raised_by_keyword_override_and_environment(tmp_path, monkeypatch):
+    from bc import limits
+    from bc.errors import LimitError, UsageError
+
     path = _mib_dataset(tmp_path)
     small = limits.Limits(max_bytes=100_000)
     with pytest.raises(LimitError, match="over the limit of 97.7 KiB"):
