@@ -266,6 +266,13 @@ CLI_CASES: list[list[str]] = [
     ["check", "ok.npz", "--env", "Pendulum-v1"],
     ["--max-bytes", "0", "info", "ok.npz"],
     ["--max-bytes", "10", "info", "ok.npz"],
+    ["export", "ok.npz", "--out", "x.mp4", "--fps", "1e308"],
+    ["export", "ok.npz", "--out", "."],
+    ["plot", "ok.npz", "--out", "."],
+    ["record", "CartPole-v1", "--out", "ok.npz/x", "--episodes", "1"],
+    ["record", "CartPole-v1", "--out", ".", "--episodes", "1"],
+    ["check", "ok.npz", "--env", "CartPole-v1", "--env-kwargs", '{"bogus": 1}'],
+    ["export", "ok.npz", "--out", "x.gif", "--env-kwargs", '{"render_mode": "human"}'],
     ["no-such-command"],
     ["info"],
 ]

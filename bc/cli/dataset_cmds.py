@@ -86,8 +86,25 @@ SEED_MAX = 2**63 - 1
 """Seeds are stored as int64; each episode's seed is the first seed plus its index."""
 
 
+MAX_FPS = 1000.0
+"""Export speed limit: GIF frame times are whole milliseconds, and video encoders refuse more."""
+
+
+def _check_out(out: str | Path, flag: str = "--out") -> None:
+    """Refuse an output path that is a folder, or whose parent is a file."""
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError(f"{flag} {out} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"{flag} {out}: {parent} is a file, not a folder")
+
+
 def _check_record_args(args: argparse.Namespace) -> None:
     """Refuse bad numbers before an env is made or a file is touched."""
+    _check_out(storage.normalise_path(args.out))
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
     if args.seed is not None and not 0 <= args.seed <= SEED_MAX - args.episodes:
@@ -247,6 +264,7 @@ def _plot(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else storage.normalise_path(args.dataset).with_suffix("")
     if not args.out:
         out = out.with_name(out.name + "_returns.png")
+    _check_out(out)
     write_returns_histogram(data, out)
     print(f"wrote {out}")
     return 0
@@ -257,8 +275,9 @@ def _export(args: argparse.Namespace) -> int:
     from bc.export import export_frames
     from bc.replay import EpisodeReplay
 
-    if not (math.isfinite(args.fps) and args.fps > 0):
-        raise UsageError(f"--fps must be a positive number, got {args.fps}")
+    if not (math.isfinite(args.fps) and 0 < args.fps <= MAX_FPS):
+        raise UsageError(f"--fps must be a positive number up to {MAX_FPS:g}, got {args.fps}")
+    _check_out(args.out)
     kwargs_given = _env_kwargs(args.env_kwargs) if args.env_kwargs else None
     data = storage.load(args.dataset, check_images=False)
     if not -data.n_episodes <= args.episode < data.n_episodes:

@@ -60,6 +60,10 @@ def _one_line_error(capsys, code, expected_code, fragment):
         ),
         (["record", "CartPole-v1", "--out", "r.npz", "--episodes", "0"], 2, "--episodes must be"),
         (["check", "ok.npz", "--env", "CartPole-v1", "--env-kwargs", "{"], 2, "not valid JSON"),
+        (["export", "ok.npz", "--out", "x.mp4", "--fps", "1e308"], 2, "up to 1000"),
+        (["export", "ok.npz", "--out", "."], 2, "--out . is a folder"),
+        (["plot", "ok.npz", "--out", "."], 2, "--out . is a folder"),
+        (["record", "CartPole-v1", "--out", "ok.npz/x"], 2, "ok.npz is a file, not a folder"),
     ],
 )
 def test_bad_input_is_one_line(data_dir, capsys, args, code, fragment):
