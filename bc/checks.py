@@ -158,6 +158,11 @@ def _check_vector_obs(data: storage.DatasetArrays, space: Any, problems: list[st
                 f"observations are {obs.dtype} {obs.shape[1:]}, expected integer (1,) for {space}"
             )
             return
+        if int(space.start) != 0:
+            problems.append(
+                f"the observation space {space} starts at {int(space.start)}; the policy "
+                "one-hot encodes Discrete observations from 0, so it cannot train on it"
+            )
         _check_range(obs, space, "observations", problems)
         return
     if obs.shape[1:] != space.shape:
@@ -204,11 +209,8 @@ def _check_actions(data: storage.DatasetArrays, space: Any, problems: list[str])
 def _check_range(
     values: np.ndarray, space: spaces.Discrete, what: str, problems: list[str]
 ) -> None:
-    """Discrete values must lie in [start, start + n) and, for one-hot inputs, in [0, n)."""
-    start, n = int(space.start), int(space.n)
-    lo, hi = max(start, 0) if what == "observations" else start, start + n
-    if what == "observations":
-        hi = min(hi, n)
+    """Discrete values must lie in [start, start + n)."""
+    lo, hi = int(space.start), int(space.start) + int(space.n)
     flat = values.reshape(-1)
     bad = (flat < lo) | (flat >= hi)
     if bad.any():

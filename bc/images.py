@@ -56,11 +56,10 @@ _IMREAD_COLOR_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10
 def read_image(path: str | Path) -> np.ndarray | None:
     """Read one image as (H, W, C) uint8, RGB for 3 channels; None when missing or undecodable.
 
-    Only PNG and JPEG files are decoded (anything else reads as undecodable).
-
     The file is untrusted: only a regular file is read (opened without blocking, so a FIFO
-    or a device never hangs or floods us), only PNG and JPEG are decoded, and the dimensions in
-    its header are checked against `bc.limits` before the decoder allocates anything.
+    or a device never hangs or floods us), only PNG and JPEG are decoded (anything else reads
+    as undecodable), and the dimensions in its header are checked against `bc.limits` before
+    the decoder allocates anything.
     8-bit RGB PNGs (what the recorder writes) are decoded straight to RGB: a separate
     BGR -> RGB conversion costs a sixth of the decode on small frames.
 
@@ -73,17 +72,17 @@ def read_image(path: str | Path) -> np.ndarray | None:
     if not data or not _header_ok(path, data, bounds.max_image_pixels):
         return None  # missing, empty, or not a PNG/JPEG with a valid size
     buffer = np.frombuffer(data, dtype=np.uint8)
-    if (
-        _IMREAD_COLOR_RGB is not None
-        and len(data) > 26
-        and data[:8] == _PNG_SIGNATURE
-        and data[24] == 8  # bit depth
-        and data[25] == 2  # colour type: truecolour, no alpha
-    ):
-        return cv2.imdecode(buffer, _IMREAD_COLOR_RGB)
     try:
+        if (
+            _IMREAD_COLOR_RGB is not None
+            and len(data) > 26
+            and data[:8] == _PNG_SIGNATURE
+            and data[24] == 8  # bit depth
+            and data[25] == 2  # colour type: truecolour, no alpha
+        ):
+            return cv2.imdecode(buffer, _IMREAD_COLOR_RGB)
         image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
-    except cv2.error:
+    except cv2.error:  # a corrupt stream OpenCV gave up on
         return None
     if image is None:
         return None

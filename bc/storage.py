@@ -378,11 +378,11 @@ def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
 
 def _precheck(path: Path, limits: Limits) -> None:
     """Refuse a path that is no archive, or whose sizes break `limits`, before numpy reads it."""
-    if not path.exists():
+    if not os.path.exists(path):  # os.path: a name too long is "no such file", not an OSError
         raise DatasetError(path, ["no such file"])
-    if path.is_dir():
+    if os.path.isdir(path):
         raise DatasetError(path, ["is a folder, expected an .npz archive"])
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise DatasetError(path, ["is not a regular file, expected an .npz archive"])
     with open(path, "rb") as fh:
         magic = fh.read(4)
@@ -466,9 +466,12 @@ def load(
     """
     path = normalise_path(path)
     limits = resolve_limits(limits)
-    if path.exists():  # the journal reads the archive's metadata: check the file first
+    if os.path.lexists(path):  # the journal reads the archive's metadata: check the file first
         _precheck(path, limits)
-    parts = journal.unmerged_parts(path) if merge_journal else []
+    try:
+        parts = journal.unmerged_parts(path) if merge_journal else []
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise DatasetError(path, [f"cannot look for its journal: {exc.strerror or exc}"]) from exc
     if path.exists() or not parts:
         pieces = [_read_archive(path, limits)]
     else:
@@ -504,7 +507,7 @@ def check_image_files(data: DatasetArrays) -> None:
 def normalise_path(path: str | Path) -> Path:
     """Add '.npz' when missing, as `np.savez` does for SB2's save paths."""
     p = Path(path)
-    if p.suffix == ".npz" or p.name in ("", ".", "..") or p.is_dir():
+    if p.suffix == ".npz" or p.name in ("", ".", "..") or os.path.isdir(p):
         return p  # a folder stays itself, and load says it is one
     return p.with_name(p.name + ".npz")
 

@@ -78,6 +78,7 @@ DEFECTS: dict[str, Defect] = {
     "huge_space": Defect("10000000000 elements", obs_kinds=("vector",), needs_meta=True),
     "low_equals_high": Defect("low == high", act_kinds=("box",), needs_meta=True),
     "discrete_obs_range": Defect("observations range", obs_kinds=("discrete",), needs_meta=True),
+    "discrete_obs_start": Defect("one-hot encodes", obs_kinds=("discrete",), needs_meta=True),
     "bad_seed": Defect("'episode_seeds' has -5"),
     "starts_not_boolean": Defect("'episode_starts' holds values other than 0 and 1"),
     "corrupt_png": Defect("cannot be decoded", obs_kinds=("image",)),
@@ -229,6 +230,9 @@ def _array_defects(arrays: dict[str, Any], meta: dict[str, Any], d: set[str], sp
         meta["action_space"] = dict(meta["action_space"], low=0.5, high=0.5)
     if "discrete_obs_range" in d:
         arrays["obs"][0, 0] = 57
+    if "discrete_obs_start" in d:
+        meta["observation_space"] = dict(meta["observation_space"], start=10)
+        arrays["obs"] = arrays["obs"] + 10
     if "bad_seed" in d:
         arrays["episode_seeds"][0] = -5
     if "starts_not_boolean" in d:

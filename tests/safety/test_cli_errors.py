@@ -49,6 +49,7 @@ def _one_line_error(capsys, code, expected_code, fragment):
         (["plot", "zero_d.npz"], 1, "'episode_starts' is a 0-d array"),
         (["info", "."], 1, "is a folder"),
         (["info", "missing"], 1, "missing.npz: no such file"),
+        (["info", "a" * 300], 1, "File name too long"),
         (["export", "ok.npz", "--out", "x.gif", "--fps", "0"], 2, "--fps must be a positive"),
         (["export", "ok.npz", "--out", "x.gif", "--fps", "nan"], 2, "--fps must be a positive"),
         (["export", "ok.npz", "--out", "x.gif", "--episode", "7"], 1, "no episode 7"),
