@@ -90,7 +90,7 @@ def check_dataset(
     obs_space = _space(data.observation_space, "observation", problems)
     act_space = _space(data.action_space, "action", problems)
     if data.is_image:
-        image_shape = _check_images(data, problems) if check_images else None
+        image_shape = _check_images(data, problems, warnings) if check_images else None
         if obs_space is not None and not is_image_space(obs_space):
             problems.append(f"'obs' holds image paths but the observation space is {obs_space}")
         elif (
@@ -251,9 +251,17 @@ def _check_numbers(data: storage.DatasetArrays, problems: list[str], warnings: l
             )
 
 
-def _check_images(data: storage.DatasetArrays, problems: list[str]) -> tuple[int, ...] | None:
-    """Every image path inside the dataset's folder, every file a sound image of one shape."""
+def _check_images(
+    data: storage.DatasetArrays, problems: list[str], warnings: list[str]
+) -> tuple[int, ...] | None:
+    """Every image path inside the dataset's folder, every file a sound image of one shape.
+
+    As the loader does, a relative path not found beside the archive is looked up in the
+    working directory (SB2 stored paths relative to it), but only inside it.
+    """
     root = os.path.realpath(data.root)
+    cwd = os.path.realpath(os.getcwd())
+    from_cwd = 0
     outside: list[int] = []
     missing: list[int] = []
     unreadable: list[tuple[int, str]] = []
@@ -266,7 +274,16 @@ def _check_images(data: storage.DatasetArrays, problems: list[str]) -> tuple[int
             outside.append(step)
             continue
         real = os.path.realpath(os.path.join(root, text))
-        if os.path.commonpath([root, real]) != root:
+        if not os.path.lexists(real):
+            alt = os.path.realpath(os.path.join(cwd, text))
+            if os.path.lexists(alt) and os.path.commonpath([cwd, alt]) == cwd:
+                real, base = alt, cwd
+                from_cwd += 1
+            else:
+                base = root
+        else:
+            base = root
+        if os.path.commonpath([base, real]) != base:
             outside.append(step)
             continue
         try:
@@ -282,6 +299,11 @@ def _check_images(data: storage.DatasetArrays, problems: list[str]) -> tuple[int
             continue
         shapes[image.shape] += 1
         first_of.setdefault(image.shape, step)
+    if from_cwd:
+        warnings.append(
+            f"{from_cwd} image path(s) resolve against the working directory (SB2's convention), "
+            "not the archive's folder: the dataset loads only from here"
+        )
     if outside:
         problems.append(
             f"{len(outside)} image path(s) lie outside the dataset's folder (absolute, '..' or "

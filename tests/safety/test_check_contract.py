@@ -149,3 +149,19 @@ def test_sb2_files_pass_the_contract(sb2_files):
 def sb2_files():
     data = Path(__file__).resolve().parents[1] / "data"
     return [data / "expert_cartpole.npz", data / "expert_pendulum.npz"]
+
+
+def test_sb2_image_paths_relative_to_the_working_directory_pass_with_a_warning(
+    tmp_path, monkeypatch
+):
+    from bc.checks import check_dataset
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    folder = tmp_path / "data"
+    path = write_dataset(folder, Spec("image", "discrete", (3, 2), False))
+    (folder / "data_images").rename(tmp_path / "data_images")  # SB2: beside the CWD
+    report = check_dataset(path)
+    assert report.ok, report.problems
+    assert any("working directory" in w for w in report.warnings)
+    prove_contract(path)

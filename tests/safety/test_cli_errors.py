@@ -100,3 +100,17 @@ def test_usage_errors_exit_2_from_the_real_program(data_dir):
         proc = subprocess.run([*run, *args], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63 - 1])
+def test_api_refuses_bad_seeds_before_recording(tmp_path, seed):
+    import gymnasium as gym
+
+    import bc
+    from bc.errors import UsageError
+
+    env = gym.make("CartPole-v1")
+    with pytest.raises(UsageError, match="seed must be between 0 and"):
+        bc.generate_expert_traj(lambda o: 0, str(tmp_path / "s"), env, n_episodes=2, seed=seed)
+    env.close()
+    assert list(tmp_path.iterdir()) == []
