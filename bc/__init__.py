@@ -34,6 +34,11 @@ _EXPORTS = {
     "DatasetWriteError": "bc.errors",
     "PolicyFileError": "bc.errors",
     "ExpertError": "bc.errors",
+    "LimitError": "bc.errors",
+    "UsageError": "bc.errors",
+    "UntrustedEnvModuleError": "bc.errors",
+    "Limits": "bc.limits",
+    "check_dataset": "bc.checks",
 }
 
 __all__ = sorted(_EXPORTS)

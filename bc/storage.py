@@ -384,8 +384,11 @@ def _precheck(path: Path, limits: Limits) -> None:
         raise DatasetError(path, ["is a folder, expected an .npz archive"])
     if not os.path.isfile(path):
         raise DatasetError(path, ["is not a regular file, expected an .npz archive"])
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:  # no permission, an I/O error
+        raise DatasetError(path, [f"cannot read it: {exc.strerror or exc}"]) from exc
     if magic[:2] != b"PK":
         kind = "empty file" if not magic else "does not start with a zip header"
         raise DatasetError(path, [f"not an .npz archive ({kind})"])
