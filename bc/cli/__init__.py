@@ -29,16 +29,19 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument(
         "--max-bytes",
         type=_size,
+        metavar="N",
         help="largest archive to read, uncompressed (default 1G; env BC_MAX_BYTES)",
     )
     limits.add_argument(
         "--max-image-pixels",
         type=_size,
+        metavar="N",
         help="largest image to decode, width x height (default 16M; env BC_MAX_IMAGE_PIXELS)",
     )
     limits.add_argument(
         "--max-space-size",
         type=_size,
+        metavar="N",
         help="largest Box or Discrete space in a file (default 16M; env BC_MAX_SPACE_SIZE)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
