@@ -36,6 +36,11 @@ _EXPORTS = {
     "ExpertError": "bc.errors",
     "ConversionError": "bc.errors",
     "convert": "bc.convert",
+    "LimitError": "bc.errors",
+    "UsageError": "bc.errors",
+    "UntrustedEnvModuleError": "bc.errors",
+    "Limits": "bc.limits",
+    "check_dataset": "bc.checks",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -6,11 +6,12 @@ import difflib
 import functools
 import json
 import logging
+import sys
 from typing import Any
 
 import gymnasium as gym
 
-from bc.errors import BCError, EnvError, EnvKwargsError
+from bc.errors import BCError, EnvError, EnvKwargsError, UntrustedEnvModuleError
 from bc.spaces import check_supported
 
 log = logging.getLogger(__name__)
@@ -29,14 +30,58 @@ def _register_extras(env_id: str) -> None:
             ) from exc
 
 
+def env_id_module(env_id: str) -> str | None:
+    """The module `gym.make` would import for an id of the form "module:EnvName" (else None)."""
+    if ":" not in env_id:
+        return None
+    return env_id.split(":", 1)[0].strip() or None
+
+
+def untrusted_module(env_id: str) -> str | None:
+    """The module an env id would import that is not imported yet (None: making it imports nothing).
+
+    `gym.make("pkg.mod:Env-v0")` imports `pkg.mod`, running its code. An id read from a
+    dataset file is untrusted: making it needs the user's consent when this returns a name.
+    """
+    module = env_id_module(env_id)
+    if module is None or module in sys.modules:
+        return None
+    return module
+
+
+def check_env_id_trusted(env_id: str, trust_module: bool, flag: str = "--trust-env-module") -> None:
+    """Refuse an env id from a file that would import a module, unless the user trusts it.
+
+    Args:
+        env_id: the id as read from the file.
+        trust_module: the user's explicit consent (the CLI's `--trust-env-module`).
+        flag: how the user gives consent, for the message.
+
+    Raises:
+        UntrustedEnvModuleError: the id imports a module not imported yet, without consent.
+    """
+    module = untrusted_module(env_id)
+    if module is not None and not trust_module:
+        raise UntrustedEnvModuleError(
+            f"the env id {env_id!r} stored in the file would import module {module!r} "
+            f"(running its code); pass {flag} if you trust this file, or give the env id yourself"
+        )
+
+
 def make_env(
-    env_id: str, render_mode: str | None = "rgb_array", **kwargs: Any
+    env_id: str,
+    render_mode: str | None = "rgb_array",
+    *,
+    trust_module: bool = True,
+    **kwargs: Any,
 ) -> gym.Env[Any, Any]:
     """Make an env by id, with its spaces checked.
 
     Args:
         env_id: a registered Gymnasium id, e.g. "CartPole-v1" or "ALE/Pong-v5".
         render_mode: passed to `gym.make` ("rgb_array" for the app, None to skip rendering).
+        trust_module: allow an id of the form "module:Env" to import its module. Pass False for
+            an id read from a file (see `check_env_id_trusted`); ids the user typed are trusted.
         **kwargs: the env's own keyword arguments.
 
     Returns:
@@ -44,8 +89,10 @@ def make_env(
 
     Raises:
         EnvError: unknown id (with close matches), bad kwargs, or a missing extra.
+        UntrustedEnvModuleError: the id would import a module and `trust_module` is False.
         UnsupportedSpaceError: its spaces are not Box or Discrete.
     """
+    check_env_id_trusted(env_id, trust_module)
     _register_extras(env_id)
     try:
         env = gym.make(env_id, render_mode=render_mode, **kwargs)
@@ -59,6 +106,10 @@ def make_env(
         raise EnvError(f"cannot make {env_id}: {exc}") from exc
     except TypeError as exc:
         raise EnvError(f"bad keyword arguments for {env_id} {kwargs}: {exc}") from exc
+    except ImportError as exc:
+        raise EnvError(f"cannot make {env_id}: {exc}") from exc
+    except Exception as exc:  # an env's constructor may raise anything on bad kwargs
+        raise EnvError(f"cannot make {env_id}: {type(exc).__name__}: {exc}") from exc
     try:
         check_supported(env.observation_space, "observation")
         check_supported(env.action_space, "action")
@@ -136,9 +187,10 @@ def parse_env_kwargs(text: str | None, name: str = "env kwargs") -> dict[str, An
         return {}
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise EnvKwargsError(
-            f'{name} must be a JSON object, e.g. {{"max_episode_steps": 200}}: {exc}'
+            f"{name} is not valid JSON ({exc}); give a JSON object, "
+            '{"max_episode_steps": 200} for example'
         ) from exc
     if not isinstance(value, dict):
         raise EnvKwargsError(f"{name} must be a JSON object, got {type(value).__name__}: {text}")

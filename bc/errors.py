@@ -57,5 +57,22 @@ class ConversionError(BCError):
     """A dataset cannot be converted: unknown format name, missing extra, or an existing target."""
 
 
-class EnvKwargsError(BCError, ValueError):
+class LimitError(DatasetError):
+    """An untrusted file asks for more than a limit allows (`bc.limits`); nothing was allocated."""
+
+    def __init__(self, path: str | Path | None, problems: Sequence[str]) -> None:
+        super().__init__(path, problems)
+        if path is None:  # no file to name: the problem alone is the message
+            self.args = ("; ".join(self.problems),)
+
+
+class UsageError(BCError):
+    """A command-line argument or parameter value is invalid (the CLI exits with code 2)."""
+
+
+class UntrustedEnvModuleError(EnvError):
+    """An env id read from a file would import a module that is not imported yet."""
+
+
+class EnvKwargsError(UsageError, ValueError):
     """Env keyword arguments given as text are not a JSON object."""

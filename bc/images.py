@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import stat
+import struct
 from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from bc import limits
+from bc.errors import DatasetError, LimitError
 
 IMAGE_EXTENSION = ".png"
 _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
@@ -49,33 +54,146 @@ _IMREAD_COLOR_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10
 
 
 def read_image(path: str | Path) -> np.ndarray | None:
-    """Read one image as (H, W, C) uint8, RGB for 3 channels; None when missing or unreadable.
+    """Read one image as (H, W, C) uint8, RGB for 3 channels; None when missing or undecodable.
 
+    The file is untrusted: only a regular file is read (opened without blocking, so a FIFO
+    or a device never hangs or floods us), only PNG and JPEG are decoded (anything else reads
+    as undecodable), and the dimensions in its header are checked against `bc.limits` before
+    the decoder allocates anything.
     8-bit RGB PNGs (what the recorder writes) are decoded straight to RGB: a separate
     BGR -> RGB conversion costs a sixth of the decode on small frames.
+
+    Raises:
+        DatasetError: the path names something other than a regular file, an 8-bit PNG or JPEG.
+        LimitError: the image is larger than the limits allow.
     """
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError:
-        return None
+    bounds = limits.current()
+    data = _read_regular_file(path, bounds.max_image_pixels)
+    if not data or not _header_ok(path, data, bounds.max_image_pixels):
+        return None  # missing, empty, or not a PNG/JPEG with a valid size
     buffer = np.frombuffer(data, dtype=np.uint8)
-    if (
-        _IMREAD_COLOR_RGB is not None
-        and len(data) > 26
-        and data[:8] == _PNG_SIGNATURE
-        and data[24] == 8  # bit depth
-        and data[25] == 2  # colour type: truecolour, no alpha
-    ):
-        return cv2.imdecode(buffer, _IMREAD_COLOR_RGB)
-    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED) if len(data) else None
+    try:
+        if (
+            _IMREAD_COLOR_RGB is not None
+            and len(data) > 26
+            and data[:8] == _PNG_SIGNATURE
+            and data[24] == 8  # bit depth
+            and data[25] == 2  # colour type: truecolour, no alpha
+        ):
+            return cv2.imdecode(buffer, _IMREAD_COLOR_RGB)
+        image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    except cv2.error:  # a corrupt stream OpenCV gave up on
+        return None
     if image is None:
         return None
+    if image.dtype != np.uint8:
+        raise DatasetError(path, [f"is a {image.dtype} image; images must be 8 bits per channel"])
     if image.ndim == 2:
         return np.asarray(image)[:, :, np.newaxis]
     if image.shape[-1] == 3:
         return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     return np.asarray(image)
+
+
+def _read_regular_file(path: str | Path, max_pixels: int) -> bytes | None:
+    """The bytes of a regular file within the size limit; None when it cannot be opened.
+
+    Raises:
+        DatasetError: not a regular file (a folder, FIFO, device or socket).
+        LimitError: larger than 4 bytes per allowed pixel (plus 1 MiB of headers).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DatasetError(
+                path, ["is not a regular file (a folder, FIFO or device); expected an image file"]
+            )
+        max_file = 4 * max_pixels + (1 << 20)
+        if info.st_size > max_file:
+            raise LimitError(
+                path,
+                [
+                    f"image file is {limits.human(info.st_size)}, over the "
+                    f"{limits.human(max_file)} its pixel limit allows; "
+                    f"{limits.how_to_raise('max_image_pixels')}"
+                ],
+            )
+        chunks = []
+        left = info.st_size + 1  # one byte more tells a file that grew while we read it
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            return None  # grew while being read: not a finished image file
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def image_dimensions(data: bytes) -> tuple[str, int, int] | None:
+    """(format, width, height) from a PNG or JPEG header, without decoding; None if neither."""
+    if data[:8] == _PNG_SIGNATURE:
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            return ("PNG", -1, -1)
+        width, height = struct.unpack(">II", data[16:24])
+        return ("PNG", width, height)
+    if data[:2] == b"\xff\xd8":
+        return ("JPEG", *_jpeg_dimensions(data))
+    return None
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
+    """Width and height from a JPEG's first start-of-frame marker (-1, -1 when none is found)."""
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return (-1, -1)
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if i + 9 > len(data):
+                return (-1, -1)
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return (width, height)
+        if marker == 0xDA or length < 2:  # scan data before any frame header: malformed
+            return (-1, -1)
+        i += 2 + length
+    return (-1, -1)
+
+
+def _header_ok(path: str | Path, data: bytes, limit: int) -> bool:
+    """False for a file that is not a PNG/JPEG with a valid size; raise past the pixel limit."""
+    found = image_dimensions(data)
+    if found is None:
+        return False
+    kind, width, height = found
+    if width <= 0 or height <= 0:
+        return False
+    if width * height > limit:
+        raise LimitError(
+            path,
+            [
+                f"{kind} is {width}x{height} ({width * height} pixels), over the limit of "
+                f"{limit} pixels; {limits.how_to_raise('max_image_pixels')}"
+            ],
+        )
+    return True
 
 
 def resolve_image_path(stored: str, root: Path) -> Path:
@@ -84,9 +202,10 @@ def resolve_image_path(stored: str, root: Path) -> Path:
     if candidate.is_absolute():
         return candidate
     beside = root / candidate
-    if beside.exists():
+    # os.path.exists, not Path.exists: a name too long or with a NUL is "not there", not an error
+    if os.path.exists(beside):
         return beside
-    if candidate.exists():
+    if os.path.exists(candidate):
         return candidate.resolve()
     return beside
 

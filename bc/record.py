@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 
 from bc.envs import make_env
-from bc.errors import ExpertError
+from bc.errors import ExpertError, UsageError
 from bc.recorder import Recorder
 from bc.rollout import EpisodeCollector, Expert, Rollout, as_expert
 from bc.spaces import check_supported, is_image_space
@@ -83,9 +83,12 @@ def generate_expert_traj(
         ExpertError: the expert cannot be used, or returned an action outside the space.
         UnsupportedSpaceError: the env's spaces are not Box or Discrete.
         EnvError: `env` is an unknown id.
+        UsageError: `seed` is negative or too large for int64 seeds.
     """
     if n_episodes < 1:
         raise ExpertError(f"n_episodes must be at least 1, got {n_episodes}")
+    if seed is not None and not 0 <= int(seed) <= 2**63 - 1 - n_episodes:  # int64, seed + i
+        raise UsageError(f"seed must be between 0 and {2**63 - 1 - n_episodes}, got {seed}")
     the_env, owned = _resolve_env(model, env)
     try:
         check_supported(the_env.observation_space, "observation")

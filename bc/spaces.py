@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc.errors import SpaceMismatchError, UnsupportedSpaceError
+from bc.errors import LimitError, SpaceMismatchError, UnsupportedSpaceError
+from bc.limits import Limits, how_to_raise
+from bc.limits import resolve as resolve_limits
 
 SUPPORTED = "Box or Discrete"
 IMAGE_CHANNELS = (1, 3, 4)
@@ -78,13 +81,17 @@ def space_from_description(desc: dict[str, Any]) -> gym.Space[Any]:
     Raises:
         UnsupportedSpaceError: for a type other than Box or Discrete, or a malformed dict.
     """
+    if not isinstance(desc, dict):
+        raise UnsupportedSpaceError(f"malformed space description {desc!r}: not a JSON object")
     kind = desc.get("type")
     try:
         if kind == "Discrete":
-            return spaces.Discrete(int(desc["n"]), start=int(desc.get("start", 0)))
+            return discrete_space(int(desc["n"]), int(desc.get("start", 0)), "described")
         if kind == "Box":
-            shape = tuple(int(s) for s in desc["shape"])
+            shape = checked_shape(desc["shape"], "described Box")
             dtype = np.dtype(desc["dtype"])
+            if dtype.kind not in "biuf":
+                raise UnsupportedSpaceError(f"a Box of dtype {dtype} is not supported")
             low = np.asarray(_decode(desc["low"]), dtype=np.float64)
             high = np.asarray(_decode(desc["high"]), dtype=np.float64)
             low = np.broadcast_to(low.reshape(-1) if low.ndim else low, (int(np.prod(shape)),))
@@ -95,11 +102,61 @@ def space_from_description(desc: dict[str, Any]) -> gym.Space[Any]:
                 shape=shape,
                 dtype=dtype,
             )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UnsupportedSpaceError(f"malformed space description {desc!r}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, OverflowError, AssertionError) as exc:
+        shown = repr(desc)
+        shown = shown if len(shown) <= 200 else shown[:200] + "..."
+        raise UnsupportedSpaceError(f"malformed space description {shown}: {exc}") from exc
     raise UnsupportedSpaceError(
         f"unsupported space type {kind!r} in {desc!r}; supported: {SUPPORTED}"
     )
+
+
+def checked_shape(value: Any, role: str, limits: Limits | None = None) -> tuple[int, ...]:
+    """Return a shape read from a file, refusing negative sizes and more than `max_space_size`.
+
+    Raises:
+        UnsupportedSpaceError: not a list of non-negative integers.
+        LimitError: more elements than the limit allows (checked before any allocation).
+    """
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in value
+    ):
+        raise UnsupportedSpaceError(f"{role} shape must be a list of integers, got {value!r}")
+    shape = tuple(int(s) for s in value)
+    if any(s < 0 for s in shape) or len(shape) > 32:
+        raise UnsupportedSpaceError(f"{role} shape {shape} is not a valid array shape")
+    limit = resolve_limits(limits).max_space_size
+    size = math.prod(shape)
+    if size > limit:
+        raise LimitError(
+            None,
+            [
+                f"{role} shape {shape} has {size} elements, over the limit of {limit}; "
+                f"{how_to_raise('max_space_size')}"
+            ],
+        )
+    return shape
+
+
+def discrete_space(n: int, start: int, role: str, limits: Limits | None = None) -> spaces.Discrete:
+    """Return `Discrete(n, start)` for a size read from a file, within `max_space_size`.
+
+    Raises:
+        UnsupportedSpaceError: n < 1.
+        LimitError: n over the limit (a Discrete observation becomes a one-hot of n floats).
+    """
+    if n < 1:
+        raise UnsupportedSpaceError(f"{role} Discrete space must have n >= 1, got {n}")
+    limit = resolve_limits(limits).max_space_size
+    if n > limit:
+        raise LimitError(
+            None,
+            [
+                f"{role} Discrete space has n={n}, over the limit of {limit} (a one-hot "
+                f"observation would take {n} floats per step); {how_to_raise('max_space_size')}"
+            ],
+        )
+    return spaces.Discrete(n, start=start)
 
 
 def _decode(value: Any) -> Any:

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import uuid
-import zipfile
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,10 +16,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc import journal
+from bc import archive_guard, journal
 from bc.errors import DatasetError, DatasetWriteError, MissingImagesError, UnsupportedSpaceError
 from bc.images import resolve_image_path, resolve_image_paths
-from bc.spaces import is_image_space, space_from_description
+from bc.limits import Limits
+from bc.limits import resolve as resolve_limits
+from bc.spaces import discrete_space, is_image_space, space_from_description
 from bc.trajectory import Episode
 
 log = logging.getLogger(__name__)
@@ -183,14 +185,23 @@ class DatasetArrays:
             first = _first_image_shape(self)
             return spaces.Box(0, 255, shape=first, dtype=np.uint8)
         if self.obs.ndim == 2 and self.obs.shape[1] == 1 and self.obs.dtype.kind in "iu":
-            return spaces.Discrete(int(self.obs.max()) + 1)
+            if self.n_steps == 0:
+                raise DatasetError(self.path, ["no steps to infer the observation space from"])
+            return discrete_space(int(self.obs.max()) + 1, 0, "inferred observation")
         dtype = self.obs.dtype
         if dtype.kind == "f":
             low, high = -np.inf, np.inf
+        elif dtype.kind == "b":
+            low, high = 0, 1
         else:
             info = np.iinfo(dtype) if dtype.kind in "iu" else np.iinfo(np.uint8)
             low, high = info.min, info.max
-        return spaces.Box(low, high, shape=self.obs.shape[1:], dtype=dtype)  # type: ignore[arg-type]
+        try:
+            return spaces.Box(low, high, shape=self.obs.shape[1:], dtype=dtype)  # type: ignore[arg-type]
+        except (ValueError, TypeError, AssertionError) as exc:
+            raise UnsupportedSpaceError(
+                f"cannot infer an observation space from {dtype} {self.obs.shape[1:]}: {exc}"
+            ) from exc
 
     def action_space(self) -> gym.Space[Any]:
         """The action space: from the metadata, else inferred from the arrays (SB2 files).
@@ -201,13 +212,23 @@ class DatasetArrays:
         if isinstance(desc, dict):
             return space_from_description(desc)
         acts = self.actions
+        if self.n_steps == 0:
+            raise DatasetError(self.path, ["no steps to infer the action space from"])
         if acts.dtype.kind in "iu" and acts.ndim == 2 and acts.shape[1] == 1:
-            return spaces.Discrete(int(acts.max()) + 1)
+            return discrete_space(int(acts.max()) + 1, 0, "inferred action")
         if acts.dtype.kind != "f":
             raise UnsupportedSpaceError(f"cannot infer an action space from {acts.dtype} actions")
-        return spaces.Box(
-            acts.min(axis=0), acts.max(axis=0), shape=acts.shape[1:], dtype=acts.dtype
-        )
+        with warnings.catch_warnings():  # an all-NaN column: unbounded (check reports it)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanmin(acts, axis=0), np.nanmax(acts, axis=0)
+        low = np.where(np.isfinite(low), low, -np.inf)
+        high = np.where(np.isfinite(high), high, np.inf)
+        try:
+            return spaces.Box(low, high, shape=acts.shape[1:], dtype=acts.dtype)
+        except (ValueError, TypeError, AssertionError) as exc:
+            raise UnsupportedSpaceError(
+                f"cannot infer an action space from {acts.dtype} {acts.shape[1:]}: {exc}"
+            ) from exc
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
@@ -321,7 +342,9 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
 
 def _shape_problems(d: DatasetArrays) -> list[str]:
     """Return every way the arrays disagree with FORMAT.md (empty when consistent)."""
-    problems: list[str] = []
+    problems = _dtype_problems(d)
+    if problems:  # 0-d or foreign arrays: the checks below would not even run on them
+        return problems
     n = len(d.obs)
     for name in ("actions", "rewards", "episode_starts"):
         if len(getattr(d, name)) != n:
@@ -333,7 +356,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
             f"'episode_starts' must be a 1-D bool array, found {d.episode_starts.dtype} "
             f"{d.episode_starts.shape}"
         )
-    elif n and not bool(d.episode_starts[0]):
+    elif n and len(d.episode_starts) and not bool(d.episode_starts[0]):
         problems.append("'episode_starts' must be True at step 0 (the first episode's start)")
     n_starts = int(np.count_nonzero(d.episode_starts)) if d.episode_starts.ndim == 1 else -1
     if d.episode_returns.ndim != 1:
@@ -372,6 +395,36 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
     return problems
 
 
+# Array kinds each key may hold (numpy dtype.kind letters); the extras may also be absent.
+_KINDS = {
+    "obs": ("biufUS", "numbers, or image paths as strings"),
+    "actions": ("biuf", "numbers"),
+    "rewards": ("biuf", "numbers"),
+    "episode_returns": ("biuf", "numbers"),
+    "episode_starts": ("biu", "booleans"),
+    "episode_terminated": ("biu", "booleans"),
+    "episode_seeds": ("iu", "integers"),
+    "step_times": ("biuf", "numbers"),
+    "episode_created": ("biuf", "numbers"),
+}
+
+
+def _dtype_problems(d: DatasetArrays) -> list[str]:
+    """Arrays that are not arrays, are 0-d, or hold a kind of value their key cannot hold."""
+    problems: list[str] = []
+    for name, (kinds, what) in _KINDS.items():
+        arr = getattr(d, name)
+        if not isinstance(arr, np.ndarray):
+            problems.append(f"'{name}' is a {type(arr).__name__}, expected an array")
+        elif arr.ndim == 0:
+            problems.append(f"'{name}' is a 0-d array (one value), expected one row per entry")
+        elif arr.dtype.kind not in kinds and not (arr.size == 0 and name not in SB2_KEYS):
+            problems.append(f"'{name}' holds {arr.dtype} values, expected {what}")
+    if not problems and d.obs.dtype.kind in "US" and d.obs.ndim != 1:
+        problems.append(f"image paths in 'obs' must be 1-D, found shape {d.obs.shape}")
+    return problems
+
+
 def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
     """Shape of the first image of an image dataset (read from its file)."""
     from bc.images import read_image
@@ -384,20 +437,31 @@ def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
     return (int(image.shape[0]), int(image.shape[1]), int(image.shape[2]))
 
 
-def _read_archive(path: Path) -> DatasetArrays:
-    """Read and validate one archive (no journal), reporting every problem together."""
-    if not path.exists():
+def _precheck(path: Path, limits: Limits) -> None:
+    """Refuse a path that is no archive, or whose sizes break `limits`, before numpy reads it."""
+    if not os.path.exists(path):  # os.path: a name too long is "no such file", not an OSError
         raise DatasetError(path, ["no such file"])
-    if path.is_dir():
+    if os.path.isdir(path):
         raise DatasetError(path, ["is a folder, expected an .npz archive"])
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
+    if not os.path.isfile(path):
+        raise DatasetError(path, ["is not a regular file, expected an .npz archive"])
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:  # no permission, an I/O error
+        raise DatasetError(path, [f"cannot read it: {exc.strerror or exc}"]) from exc
     if magic[:2] != b"PK":
         kind = "empty file" if not magic else "does not start with a zip header"
         raise DatasetError(path, [f"not an .npz archive ({kind})"])
+    archive_guard.scan(path, limits)
+
+
+def _read_archive(path: Path, limits: Limits) -> DatasetArrays:
+    """Read and validate one archive (no journal), reporting every problem together."""
+    _precheck(path, limits)
     try:
         npz = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+    except Exception as exc:  # whatever numpy or zipfile raise, the file is unreadable
         raise DatasetError(
             path, [f"not a readable .npz archive (corrupt or truncated): {exc}"]
         ) from exc
@@ -425,7 +489,7 @@ def _read_archive(path: Path) -> DatasetArrays:
                     )
                 else:
                     problems.append(f"array '{key}' is unreadable: {exc}")
-            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            except Exception as exc:  # zlib, CRC, NotImplementedError...: all mean corrupt
                 problems.append(f"array '{key}' is unreadable (corrupt or truncated): {exc}")
     if problems:
         raise DatasetError(path, problems)
@@ -433,7 +497,7 @@ def _read_archive(path: Path) -> DatasetArrays:
     if "metadata" in arrays:
         try:
             metadata = json.loads(str(arrays.pop("metadata")))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise DatasetError(path, [f"'metadata' is not valid JSON: {exc}"]) from exc
         if not isinstance(metadata, dict):
             raise DatasetError(path, ["'metadata' must be a JSON object"])
@@ -441,7 +505,11 @@ def _read_archive(path: Path) -> DatasetArrays:
 
 
 def load(
-    path: str | Path, *, check_images: bool = True, merge_journal: bool = True
+    path: str | Path,
+    *,
+    check_images: bool = True,
+    merge_journal: bool = True,
+    limits: Limits | None = None,
 ) -> DatasetArrays:
     """Load an SB2 expert dataset (ours or SB2's), validated, with unmerged episodes recovered.
 
@@ -449,6 +517,7 @@ def load(
         path: the `.npz` archive ('.npz' is added when missing, as SB2's save path omits it).
         check_images: for image datasets, check that every referenced file exists.
         merge_journal: include finished episodes still in the crash journal (see `journal`).
+        limits: limits on what the file may make us allocate (default: `bc.limits.current()`).
 
     Returns:
         The dataset, with `pending_episodes` counting those recovered from the journal.
@@ -457,17 +526,24 @@ def load(
         DatasetError: the file is missing, corrupt, foreign, or its arrays disagree (all
             problems in one message).
         MissingImagesError: image files are missing (how many, and the first few by step).
+        LimitError: the file asks for more memory than `limits` allow (before allocating it).
     """
     path = normalise_path(path)
-    parts = journal.unmerged_parts(path) if merge_journal else []
+    limits = resolve_limits(limits)
+    if os.path.lexists(path):  # the journal reads the archive's metadata: check the file first
+        _precheck(path, limits)
+    try:
+        parts = journal.unmerged_parts(path) if merge_journal else []
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise DatasetError(path, [f"cannot look for its journal: {exc.strerror or exc}"]) from exc
     if path.exists() or not parts:
-        pieces = [_read_archive(path)]
+        pieces = [_read_archive(path, limits)]
     else:
         pieces = []
     pending = 0
     for part in parts:
         try:
-            piece = _read_archive(part)
+            piece = _read_archive(part, limits)
         except DatasetError as exc:
             log.warning("skipping unreadable journal entry %s: %s", part, exc)
             continue
@@ -483,7 +559,7 @@ def load(
 
 def check_image_files(data: DatasetArrays) -> None:
     """Raise MissingImagesError naming how many image files are missing and which steps."""
-    missing = [(i, p) for i, p in enumerate(data.image_paths()) if not p.is_file()]
+    missing = [(i, p) for i, p in enumerate(data.image_paths()) if not os.path.isfile(p)]
     if missing:
         shown = ", ".join(f"{data.obs[i]} (step {i})" for i, _ in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
@@ -506,7 +582,9 @@ def check_image_files(data: DatasetArrays) -> None:
 def normalise_path(path: str | Path) -> Path:
     """Add '.npz' when missing, as `np.savez` does for SB2's save paths."""
     p = Path(path)
-    return p if p.suffix == ".npz" else p.with_name(p.name + ".npz")
+    if p.suffix == ".npz" or p.name in ("", ".", "..") or os.path.isdir(p):
+        return p  # a folder stays itself, and load says it is one
+    return p.with_name(p.name + ".npz")
 
 
 def save(path: str | Path, data: DatasetArrays) -> Path:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
-from bc.errors import BCError
+from bc.errors import BCError, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,6 +25,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Record, inspect and train on Stable-Baselines-2 expert datasets.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    limits = parser.add_argument_group("limits on untrusted files (see docs/format.md)")
+    limits.add_argument(
+        "--max-bytes",
+        type=_size,
+        metavar="N",
+        help="largest archive to read, uncompressed (default 1G; env BC_MAX_BYTES)",
+    )
+    limits.add_argument(
+        "--max-image-pixels",
+        type=_size,
+        metavar="N",
+        help="largest image to decode, width x height (default 16M; env BC_MAX_IMAGE_PIXELS)",
+    )
+    limits.add_argument(
+        "--max-space-size",
+        type=_size,
+        metavar="N",
+        help="largest Box or Discrete space in a file (default 16M; env BC_MAX_SPACE_SIZE)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _GROUPS:
         try:
@@ -36,21 +56,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _size(text: str) -> int:
+    """Parse a limit flag's value: a positive count, K/M/G suffixes allowed."""
+    from bc.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `bc` command; errors print one line on stderr and return a non-zero code."""
+    """Run the `bc` command; errors print one line on stderr: exit 2 for usage, 1 otherwise."""
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     handler: Handler = args.handler
+    where = f"{parser.prog} {args.command}"
     try:
+        from bc import limits
+
+        limits.set_process_limits(
+            max_bytes=args.max_bytes,
+            max_image_pixels=args.max_image_pixels,
+            max_space_size=args.max_space_size,
+        )
         return handler(args)
-    except BCError as exc:
-        print(f"bc {args.command}: error: {exc}", file=sys.stderr)
+    except UsageError as exc:
+        print(f"{where}: error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except BCError as exc:
+        print(f"{where}: error: {one_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print(f"bc {args.command}: interrupted", file=sys.stderr)
+        print(f"{where}: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:
-        print(f"bc {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"{where}: error: {one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, not bad input: still one line, the traceback with -v
+        if args.verbose:
+            traceback.print_exc()
+        print(
+            f"{where}: internal error: {type(exc).__name__}: {one_line(exc)} "
+            "(please report it; -v shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (newlines folded, long messages cut)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 2000 else text[:2000] + "..."

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from bc import storage
-from bc.errors import BCError, DatasetError
+from bc.errors import BCError, DatasetError, UsageError
 from bc.plots import write_returns_histogram
 
 
@@ -65,6 +65,11 @@ def register(sub: Any) -> None:
     export.add_argument("--out", required=True, help="output file, .gif or .mp4")
     export.add_argument("--fps", type=float, default=30.0)
     export.add_argument("--env-kwargs", default=None, help="JSON env kwargs (default: as recorded)")
+    export.add_argument(
+        "--trust-env-module",
+        action="store_true",
+        help="allow the env id stored in the file to import its module (module:EnvName)",
+    )
     export.set_defaults(handler=_export)
 
 
@@ -74,6 +79,38 @@ def _env_kwargs(text: str) -> dict[str, Any]:
     return parse_env_kwargs(text, "--env-kwargs")
 
 
+SEED_MAX = 2**63 - 1
+"""Seeds are stored as int64; each episode's seed is the first seed plus its index."""
+
+
+MAX_FPS = 1000.0
+"""Export speed limit: GIF frame times are whole milliseconds, and video encoders refuse more."""
+
+
+def _check_out(out: str | Path, flag: str = "--out") -> None:
+    """Refuse an output path that is a folder, or whose parent is a file."""
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError(f"{flag} {out} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"{flag} {out}: {parent} is a file, not a folder")
+
+
+def _check_record_args(args: argparse.Namespace) -> None:
+    """Refuse bad numbers before an env is made or a file is touched."""
+    _check_out(storage.normalise_path(args.out))
+    if args.episodes < 1:
+        raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.seed is not None and not 0 <= args.seed <= SEED_MAX - args.episodes:
+        raise UsageError(
+            f"--seed must be between 0 and {SEED_MAX - args.episodes} (seeds are stored as "
+            f"int64, one per episode), got {args.seed}"
+        )
+
+
 def _record(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -81,6 +118,7 @@ def _record(args: argparse.Namespace) -> int:
     from bc.experts import load_expert
     from bc.record import generate_expert_traj
 
+    _check_record_args(args)
     kwargs = _env_kwargs(args.env_kwargs)
     env = make_env(args.env, render_mode=None, **kwargs)
     try:
@@ -113,34 +151,54 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finite(value: float) -> float | None:
+    """A number for JSON: NaN and infinities become None (null)."""
+    return value if math.isfinite(value) else None
+
+
 def _summary(data: storage.DatasetArrays) -> dict[str, Any]:
     lengths = data.episode_lengths
-    rets = data.episode_returns
+    rets = data.episode_returns.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf returns: shown as null
+        return _summary_of(data, lengths, rets)
+
+
+def _summary_of(
+    data: storage.DatasetArrays, lengths: np.ndarray, rets: np.ndarray
+) -> dict[str, Any]:
     return {
         "path": str(data.path),
         "env_id": data.metadata.get("env_id"),
         "episodes": data.n_episodes,
         "steps": data.n_steps,
-        "return_mean": float(rets.mean()) if len(rets) else None,
-        "return_std": float(rets.std()) if len(rets) else None,
-        "return_min": float(rets.min()) if len(rets) else None,
-        "return_max": float(rets.max()) if len(rets) else None,
+        "return_mean": _finite(float(rets.mean())) if len(rets) else None,
+        "return_std": _finite(float(rets.std())) if len(rets) else None,
+        "return_min": _finite(float(rets.min())) if len(rets) else None,
+        "return_max": _finite(float(rets.max())) if len(rets) else None,
         "length_mean": float(lengths.mean()) if len(lengths) else None,
         "obs": f"{'image paths' if data.is_image else data.obs.dtype} {data.obs.shape}",
         "actions": f"{data.actions.dtype} {data.actions.shape}",
-        "observation_space": str(data.observation_space()),
-        "action_space": str(data.action_space()),
+        "observation_space": _space_text(data.observation_space),
+        "action_space": _space_text(data.action_space),
         "format": "ours" if data.metadata else "SB2 (no metadata)",
         "pending_episodes": data.pending_episodes,
         "final_obs": data.has_final_obs,
     }
 
 
+def _space_text(make: Any) -> str:
+    """A space for the summary; a space the file cannot give is shown as the reason."""
+    try:
+        return str(make())
+    except BCError as exc:
+        return f"unknown ({exc})"
+
+
 def _info(args: argparse.Namespace) -> int:
     data = storage.load(args.dataset, check_images=False)
     summary = _summary(data)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary, indent=2, allow_nan=False))
         return 0
     width = max(len(k) for k in summary)
     for key, value in summary.items():
@@ -153,7 +211,7 @@ def _info(args: argparse.Namespace) -> int:
         for i in range(data.n_episodes):
             end = "terminated" if data.episode_terminated[i] else "truncated"
             created = data.episode_created[i]
-            when = "-" if math.isnan(created) else _when(created)
+            when = _when(created) if math.isfinite(created) else "-"
             print(
                 f"{i:>7} {data.episode_lengths[i]:>7} {data.episode_returns[i]:>10.2f} "
                 f"{end:>10} {data.episode_seeds[i]:>11}  {when}"
@@ -164,48 +222,34 @@ def _info(args: argparse.Namespace) -> int:
 def _when(stamp: float) -> str:
     import time
 
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+    except (OverflowError, OSError, ValueError):
+        return "-"
 
 
 def _check(args: argparse.Namespace) -> int:
-    path = storage.normalise_path(args.dataset)
-    problems: list[str] = []
-    warnings: list[str] = []
-    data = None
-    try:
-        data = storage.load(path, check_images=True)
-    except DatasetError as exc:
-        problems.extend(exc.problems)
-    if data is not None:
-        sums = np.array([data.rewards[data.episode_slice(i)].sum() for i in range(data.n_episodes)])
-        off = np.flatnonzero(~np.isclose(sums, data.episode_returns, rtol=1e-5, atol=1e-6))
-        if len(off):
-            warnings.append(
-                f"episode_returns differ from the sum of rewards in {len(off)} episode(s), "
-                f"first: episode {off[0]}"
-            )
-        if data.pending_episodes:
-            warnings.append(
-                f"{data.pending_episodes} episode(s) recovered from the journal are not merged "
-                "into the archive yet (they load here; SB2's loader will not see them)"
-            )
-        if args.env:
-            from bc.envs import make_env
+    from bc.checks import check_dataset
 
-            env = make_env(args.env, render_mode=None, **_env_kwargs(args.env_kwargs))
-            try:
-                problems.extend(
-                    storage.space_problems(data, env.observation_space, env.action_space)
-                )
-            finally:
-                env.close()
-    for warning in warnings:
+    path = storage.normalise_path(args.dataset)
+    env = None
+    if args.env:
+        from bc.envs import make_env
+
+        env = make_env(args.env, render_mode=None, **_env_kwargs(args.env_kwargs))
+    try:
+        report = check_dataset(path, env)
+    finally:
+        if env is not None:
+            env.close()
+    for warning in report.warnings:
         print(f"warning: {warning}")
-    if problems:
-        for problem in problems:
+    if report.problems:
+        for problem in report.problems:
             print(f"problem: {problem}", file=sys.stderr)
-        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        print(f"{path}: {len(report.problems)} problem(s)", file=sys.stderr)
         return 1
+    data = report.data
     assert data is not None
     print(f"{path}: ok ({data.n_episodes} episodes, {data.n_steps} steps)")
     return 0
@@ -213,9 +257,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     data = storage.load(args.dataset, check_images=False)
+    if data.n_episodes == 0:
+        raise DatasetError(data.path, ["has no episodes to plot"])
     out = Path(args.out) if args.out else storage.normalise_path(args.dataset).with_suffix("")
     if not args.out:
         out = out.with_name(out.name + "_returns.png")
+    _check_out(out)
     write_returns_histogram(data, out)
     print(f"wrote {out}")
     return 0
@@ -226,18 +273,25 @@ def _export(args: argparse.Namespace) -> int:
     from bc.export import export_frames
     from bc.replay import EpisodeReplay
 
+    if not (math.isfinite(args.fps) and 0 < args.fps <= MAX_FPS):
+        raise UsageError(f"--fps must be a positive number up to {MAX_FPS:g}, got {args.fps}")
+    _check_out(args.out)
+    kwargs_given = _env_kwargs(args.env_kwargs) if args.env_kwargs else None
     data = storage.load(args.dataset, check_images=False)
+    if not -data.n_episodes <= args.episode < data.n_episodes:
+        raise DatasetError(
+            data.path, [f"no episode {args.episode} (the dataset has {data.n_episodes})"]
+        )
     env = None
     if not data.is_image:
         env_id = data.metadata.get("env_id")
-        if not env_id:
+        if not env_id or not isinstance(env_id, str):
             raise BCError("the dataset names no env id, so its episodes cannot be re-simulated")
-        kwargs = (
-            _env_kwargs(args.env_kwargs)
-            if args.env_kwargs
-            else dict(data.metadata.get("env_kwargs") or {})
-        )
-        env = make_env(env_id, **kwargs)
+        stored = data.metadata.get("env_kwargs") or {}
+        if kwargs_given is None and not isinstance(stored, dict):
+            raise DatasetError(data.path, [f"metadata env_kwargs is not an object: {stored!r}"])
+        kwargs = kwargs_given if kwargs_given is not None else dict(stored)
+        env = make_env(env_id, trust_module=args.trust_env_module, **kwargs)
     try:
         replay = EpisodeReplay(data, args.episode, env)
         out = export_frames((replay.frame(i) for i in range(len(replay))), args.out, args.fps)
