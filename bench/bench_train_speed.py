@@ -31,7 +31,7 @@ from car_frames import record_car_frames
 import bc
 from bc.experts import cartpole_balance
 from bc.images import read_image
-from bc.policies import Policy
+from bc.train.policies import Policy
 
 BATCH = 64
 

@@ -59,8 +59,8 @@ def _train(args: argparse.Namespace) -> int:
     from bc.dataset import ExpertDataset
     from bc.envs import make_env
     from bc.evaluation import evaluate_policy
-    from bc.policies import Policy
-    from bc.trainer import pretrain
+    from bc.train.loop import pretrain
+    from bc.train.policies import Policy
 
     ds = ExpertDataset(
         args.dataset,
@@ -121,7 +121,7 @@ def _train(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from bc.envs import make_env
     from bc.evaluation import evaluate_policy
-    from bc.policies import Policy
+    from bc.train.policies import Policy
 
     policy = Policy.load(args.policy)
     env = make_env(args.env, render_mode=None)
@@ -151,7 +151,7 @@ def _pretrain_sb3(args: argparse.Namespace) -> int:
     from bc.dataset import ExpertDataset
     from bc.envs import make_env
     from bc.evaluation import evaluate_policy
-    from bc.trainer import pretrain
+    from bc.train.loop import pretrain
 
     env = make_env(args.env, render_mode=None)
     ds = ExpertDataset(args.dataset, verbose=0, seed=args.seed)

@@ -14,8 +14,8 @@ from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.errors import BCError
 from bc.evaluation import evaluate_policy
-from bc.policies import Policy, make_policy
-from bc.trainer import BatchReport, EpochReport, History, pretrain
+from bc.train.loop import BatchReport, EpochReport, History, pretrain
+from bc.train.policies import Policy, make_policy
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from PyQt6.QtCore import Qt
 import bc
 from bc.envs import make_env
 from bc.experts import cartpole_balance
-from bc.policies import Policy
+from bc.train.policies import Policy
 from recorder_app.workers.train_worker import TrainJob, TrainSettings, policy_path_for
 from tests.app.conftest import QT_MARKS
 

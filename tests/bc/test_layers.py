@@ -7,7 +7,7 @@ import sys
 def test_importing_bc_loads_no_qt():
     code = (
         "import sys, bc, bc.storage, bc.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli;"
-        "import bc.policies, bc.trainer, bc.evaluation, bc.model;"
+        "import bc.train.policies, bc.train.loop, bc.evaluation, bc.train.model;"
         "bad = [m for m in sys.modules if m.startswith(('PyQt', 'pyqtgraph', 'recorder_app'))];"
         "print(bad)"
     )

@@ -13,7 +13,7 @@ import torch
 import bc
 from bc.errors import PolicyFileError, SpaceMismatchError
 from bc.experts import cartpole_balance
-from bc.policies import Policy
+from bc.train.policies import Policy
 from tests.tiny_envs import TinyEnv
 
 

@@ -16,7 +16,7 @@ import torch
 
 from bc.dataset import ExpertDataset
 from bc.errors import BCError, SpaceMismatchError
-from bc.policies import Policy
+from bc.train.policies import Policy
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def pretrain(
     validation loss are restored at the end, also when stopped early.
 
     Args:
-        policy: a `bc.Policy`, or a Stable-Baselines3 model (see `bc.sb3`).
+        policy: a `bc.Policy`, or a Stable-Baselines3 model (see `bc.train.sb3`).
         dataset: the demonstrations.
         n_epochs: epochs to train.
         learning_rate: Adam's learning rate.
@@ -133,7 +133,7 @@ def pretrain(
         SpaceMismatchError: the dataset does not fit the policy's spaces.
     """
     if not isinstance(policy, Policy):
-        from bc.sb3 import is_sb3_model, pretrain_sb3
+        from bc.train.sb3 import is_sb3_model, pretrain_sb3
 
         if is_sb3_model(policy):
             return pretrain_sb3(

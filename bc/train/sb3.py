@@ -67,13 +67,13 @@ def pretrain_sb3(
     the actor's action onto the expert's (in SB3's scaled action space).
 
     Returns:
-        A `bc.trainer.History`.
+        A `bc.train.loop.History`.
 
     Raises:
         SpaceMismatchError: the dataset does not fit the model's spaces.
     """
     from bc import storage
-    from bc.trainer import BatchReport, EpochReport, History
+    from bc.train.loop import BatchReport, EpochReport, History
 
     problems = storage.space_problems(dataset.data, model.observation_space, model.action_space)
     if problems:

@@ -12,8 +12,8 @@ import gymnasium as gym
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.errors import BCError, PolicyFileError
-from bc.policies import Policy
-from bc.trainer import History, pretrain
+from bc.train.loop import History, pretrain
+from bc.train.policies import Policy
 
 _KINDS = {"MlpPolicy": "mlp", "CnnPolicy": "cnn", "auto": "auto", "mlp": "mlp", "cnn": "cnn"}
 

@@ -1,0 +1,1 @@
+"""Behaviour-cloning training: policies, the training loop, SB3 pretraining, the BC model."""
