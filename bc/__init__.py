@@ -25,6 +25,8 @@ _EXPORTS = {
     "pretrain": "bc.train.loop",
     "evaluate_policy": "bc.evaluation",
     "Policy": "bc.train.policies",
+    "TrainConfig": "bc.train.config",
+    "TrainResult": "bc.train.api",
     "BCError": "bc.errors",
     "DatasetError": "bc.errors",
     "MissingImagesError": "bc.errors",
@@ -34,6 +36,8 @@ _EXPORTS = {
     "DatasetWriteError": "bc.errors",
     "PolicyFileError": "bc.errors",
     "ExpertError": "bc.errors",
+    "TrainConfigError": "bc.errors",
+    "TrainingError": "bc.errors",
 }
 
 __all__ = sorted(_EXPORTS)

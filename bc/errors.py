@@ -51,3 +51,11 @@ class PolicyFileError(BCError):
 
 class ExpertError(BCError):
     """An expert spec cannot be resolved, or an expert returned an invalid action."""
+
+
+class TrainConfigError(BCError):
+    """A training setting is out of range (0 epochs, a negative learning rate, a bad device)."""
+
+
+class TrainingError(BCError):
+    """Training could not go on: a non-finite loss, no CUDA device, a failed distributed rank."""

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 SB2_KEYS = ("obs", "actions", "rewards", "episode_returns", "episode_starts")
 EXTRA_KEYS = ("metadata", "episode_terminated", "episode_seeds", "step_times", "episode_created")
+SOURCE_KEY = "episode_source"
+"""Per episode, the file it came from (merged datasets); "" when unknown. Written when set."""
 FORMAT_VERSION = 1
 
 
@@ -47,6 +49,7 @@ class DatasetArrays:
     episode_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     step_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     episode_created: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    episode_source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -62,6 +65,7 @@ class DatasetArrays:
             "episode_seeds": np.full(n_ep, -1, dtype=np.int64),
             "step_times": np.full(n, np.nan),
             "episode_created": np.full(n_ep, np.nan),
+            SOURCE_KEY: np.full(n_ep, "", dtype="<U1"),
         }
         for name, default in defaults.items():
             if getattr(self, name).size == 0 and default.size != 0:
@@ -146,6 +150,7 @@ class DatasetArrays:
             episode_seeds=self.episode_seeds[chosen],
             step_times=self.step_times[rows],
             episode_created=self.episode_created[chosen],
+            episode_source=self.episode_source[chosen],
             pending_episodes=0,
         )
 
@@ -186,6 +191,7 @@ class DatasetArrays:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
+        sources = {SOURCE_KEY: self.episode_source.astype(str)} if self.has_sources else {}
         return {
             "obs": self.obs,
             "actions": self.actions,
@@ -197,7 +203,12 @@ class DatasetArrays:
             "episode_seeds": self.episode_seeds.astype(np.int64, copy=False),
             "step_times": self.step_times.astype(np.float64, copy=False),
             "episode_created": self.episode_created.astype(np.float64, copy=False),
-        }
+        } | sources
+
+    @property
+    def has_sources(self) -> bool:
+        """True when any episode names the file it came from (`episode_source`)."""
+        return bool(self.episode_source.size and np.any(self.episode_source != ""))
 
     def sb2_dict(self) -> dict[str, np.ndarray]:
         """Return only the five SB2 keys, as `generate_expert_traj` returns them."""
@@ -266,6 +277,7 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_seeds=cat("episode_seeds"),
         step_times=cat("step_times"),
         episode_created=cat("episode_created"),
+        episode_source=cat(SOURCE_KEY).astype(str),
         path=first.path,
     )
 
@@ -303,6 +315,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         ("episode_terminated", n_ep),
         ("episode_seeds", n_ep),
         ("episode_created", n_ep),
+        (SOURCE_KEY, n_ep),
         ("step_times", n),
     ):
         have = getattr(d, name).size
@@ -352,7 +365,7 @@ def _read_archive(path: Path) -> DatasetArrays:
             )
         arrays: dict[str, Any] = {}
         problems: list[str] = []
-        for key in SB2_KEYS + EXTRA_KEYS:
+        for key in (*SB2_KEYS, *EXTRA_KEYS, SOURCE_KEY):
             if key not in npz.files:
                 continue
             try:

@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bc.errors import BCError
+from bc.errors import BCError, TrainConfigError
 
 Handler = Callable[[argparse.Namespace], int]
 
 # Each group module exposes `register(subparsers)`; the order here is the order in --help.
-_GROUPS = ("bc.cli.dataset_cmds", "bc.cli.train_cmds")
+_GROUPS = ("bc.cli.dataset_cmds", "bc.cli.train_cmds", "bc.cli.merge_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except BCError as exc:
         print(f"bc {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(exc, TrainConfigError) else 1
     except KeyboardInterrupt:
         print(f"bc {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -1,8 +1,14 @@
-"""`pretrain`: behaviour cloning on an ExpertDataset, with callbacks, cancellation and history."""
+"""The one training loop (`fit`) and `pretrain`, SB2's entry point, for every model family.
+
+Per batch the loop does what a minimal hand-written torch loop does (forward, loss, backward,
+a fused Adam step) plus one in-place add for the epoch's loss; callbacks and stop checks run
+only when given. Per epoch: validation (all-reduced under torchrun), best weights, early
+stopping, and a check that the loss is finite.
+"""
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import logging
 import math
 import threading
@@ -11,14 +17,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 
 from bc.dataset import ExpertDataset
-from bc.errors import BCError, SpaceMismatchError
+from bc.errors import SpaceMismatchError, TrainingError
+from bc.train.adapters import ModelAdapter, PolicyAdapter, make_adapter
+from bc.train.config import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, TrainConfig
+from bc.train.data import Shard, make_data
+from bc.train.device import resolve_device
 from bc.train.policies import Policy
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "BatchReport",
+    "EpochReport",
+    "History",
+    "fit",
+    "pretrain",
+    "resolve_device",
+]
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,7 @@ class EpochReport:
 
 @dataclass
 class History:
-    """Every metric of a `pretrain` call, one entry per epoch."""
+    """Every metric of a training run, one entry per epoch."""
 
     epochs: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
@@ -74,23 +92,34 @@ class History:
         self.val_mse.append(report.val_mse)
         self.samples_per_second.append(report.samples_per_second)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The history as a JSON-able dict (NaN and infinity become None)."""
+
+        def clean(values: list[float]) -> list[float | None]:
+            return [v if math.isfinite(v) else None for v in values]
+
+        return {
+            "epochs": self.epochs,
+            "train_loss": clean(self.train_loss),
+            "val_loss": clean(self.val_loss),
+            "val_accuracy": clean(self.val_accuracy),
+            "val_mse": clean(self.val_mse),
+            "samples_per_second": clean(self.samples_per_second),
+            "best_epoch": self.best_epoch,
+            "best_val_loss": clean([self.best_val_loss])[0],
+            "stopped_early": self.stopped_early,
+        }
+
 
 BatchCallback = Callable[[BatchReport], "bool | None"]
 EpochCallback = Callable[[EpochReport], "bool | None"]
 
 
-def resolve_device(device: str = "auto") -> torch.device:
-    """CUDA when available and asked for ("auto"), else CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def pretrain(
     policy: Any,
     dataset: ExpertDataset,
-    n_epochs: int = 10,
-    learning_rate: float = 1e-4,
+    n_epochs: int | None = None,
+    learning_rate: float | None = None,
     adam_epsilon: float = 1e-8,
     val_interval: int | None = None,
     *,
@@ -106,23 +135,24 @@ def pretrain(
 
     SB2's arguments and meaning: `n_epochs` passes over the training set, Adam with
     `learning_rate` and `adam_epsilon`, validation every `val_interval` epochs (None: every
-    epoch; SB2 used n_epochs // 10). Beyond SB2: a second call fine-tunes (weights and the
-    optimizer's state are kept); callbacks get `BatchReport`/`EpochReport` and stop training by
-    returning False; `stop` is checked every batch; with `keep_best` the weights of the best
-    validation loss are restored at the end, also when stopped early.
+    epoch; SB2 used n_epochs // 10). Defaults are `TrainConfig`'s (30 epochs, 1e-3). Beyond
+    SB2: a second call fine-tunes (weights and the optimizer's state are kept); callbacks get
+    `BatchReport`/`EpochReport` and stop training by returning False; `stop` is checked every
+    batch; with `keep_best` the weights of the best validation loss are restored at the end,
+    also when stopped early.
 
     Args:
         policy: a `bc.Policy`, or a Stable-Baselines3 model (see `bc.train.sb3`).
-        dataset: the demonstrations.
-        n_epochs: epochs to train.
-        learning_rate: Adam's learning rate.
+        dataset: the demonstrations (its batch size is used).
+        n_epochs: epochs to train (None: `TrainConfig`'s default).
+        learning_rate: Adam's learning rate (None: `TrainConfig`'s default).
         adam_epsilon: Adam's epsilon.
         val_interval: epochs between validation passes.
         callback: called after each epoch.
         batch_callback: called after each batch.
         stop: set it (from any thread) to stop after the current batch.
-        seed: seeds torch.
-        device: "auto", "cpu" or "cuda".
+        seed: seeds torch and the shuffling.
+        device: "auto", "cpu", "cuda" or "cuda:N" (an SB3 model stays on its own device).
         early_stopping_patience: stop after this many validations without improvement.
         keep_best: restore the best weights by validation loss at the end.
 
@@ -130,152 +160,225 @@ def pretrain(
         The history of every metric.
 
     Raises:
+        TrainConfigError: a setting out of range (e.g. 0 epochs).
         SpaceMismatchError: the dataset does not fit the policy's spaces.
+        TrainingError: the loss became NaN or infinite.
     """
-    if not isinstance(policy, Policy):
-        from bc.train.sb3 import is_sb3_model, pretrain_sb3
+    config = TrainConfig(
+        epochs=DEFAULT_EPOCHS if n_epochs is None else n_epochs,
+        learning_rate=DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate,
+        adam_epsilon=adam_epsilon,
+        batch_size=dataset.batch_size,
+        val_interval=val_interval or 1,
+        patience=early_stopping_patience,
+        keep_best=keep_best,
+        seed=seed,
+        device=device,
+    )
+    adapter = make_adapter(policy, resolve_device(config.device))
+    return fit(
+        adapter, dataset, config, callback=callback, batch_callback=batch_callback, stop=stop
+    )
 
-        if is_sb3_model(policy):
-            return pretrain_sb3(
-                policy,
-                dataset,
-                n_epochs,
-                learning_rate,
-                adam_epsilon,
-                callback=callback,
-                batch_callback=batch_callback,
-                stop=stop,
-                seed=seed,
-            )
-        raise BCError(
-            f"pretrain needs a bc.Policy or a Stable-Baselines3 model, got {type(policy).__name__}"
+
+def check_fit(adapter: ModelAdapter, dataset: ExpertDataset) -> None:
+    """Raise SpaceMismatchError when the dataset's rows do not fit the model's spaces."""
+    from bc import storage
+
+    if isinstance(adapter, PolicyAdapter):
+        policy = adapter.policy
+        problems = storage.space_problems(
+            dataset.data, policy.observation_space, policy.action_space
         )
-    _check_fit(policy, dataset)
-    if seed is not None:
-        torch.manual_seed(seed)
-    dev = resolve_device(device)
-    policy.to(dev)
-    if not policy.normalised:
-        policy.set_normalisation(dataset.observations[dataset.train_indices])
-    optimizer = _optimizer(policy, learning_rate, adam_epsilon)
-    interval = max(1, val_interval or 1)
+        if problems:
+            raise SpaceMismatchError("the dataset does not fit the policy: " + "; ".join(problems))
+    else:
+        from bc.train.sb3 import check_fit as check_sb3
+
+        check_sb3(adapter.model, dataset)  # type: ignore[attr-defined]
+
+
+def fit(
+    adapter: ModelAdapter,
+    dataset: ExpertDataset,
+    config: TrainConfig,
+    *,
+    callback: EpochCallback | None = None,
+    batch_callback: BatchCallback | None = None,
+    stop: threading.Event | None = None,
+    distributed: Any = None,
+) -> History:
+    """Train `adapter`'s model on `dataset` with `config`: the loop every entry point runs.
+
+    Args:
+        adapter: the model family (`make_adapter`).
+        dataset: the demonstrations.
+        config: epochs, learning rate, validation interval, patience, best weights, seed.
+        callback: called after each epoch; returning False stops.
+        batch_callback: called after each batch; returning False stops.
+        stop: checked after every batch.
+        distributed: a `bc.train.distributed.Context` under torchrun (None: one process).
+
+    Raises:
+        SpaceMismatchError: the dataset does not fit the model.
+        TrainingError: the loss became NaN or infinite.
+    """
+    check_fit(adapter, dataset)
+    if config.seed is not None:
+        torch.manual_seed(config.seed)
+    shard = None
+    forward: Any = adapter.module
+    if distributed is not None and distributed.world_size > 1:
+        if not adapter.supports_distributed:
+            raise TrainingError("training across processes supports bc policies only, not SB3")
+        shard = Shard(distributed.rank, distributed.world_size)
+    adapter.prepare(dataset)
+    data = make_data(dataset, adapter, dataset.batch_size, config.seed, shard)
+    if shard is not None:
+        forward = distributed.wrap(adapter.module)
+    optimizer = adapter.optimizer(config.learning_rate, config.adam_epsilon)
+    autocast = adapter.is_image and adapter.device.type == "cuda"
     history = History()
     best_state: dict[str, torch.Tensor] | None = None
     since_best = 0
-    n_batches = len(dataset.train_loader)
+    n_batches = data.n_train_batches
     start = time.perf_counter()
     seen = 0
-    for epoch in range(1, n_epochs + 1):
-        policy.train()
-        epoch_start, total, count, stopped = time.perf_counter(), 0.0, 0, False
-        for batch, (obs, actions) in enumerate(dataset.train_loader, start=1):
-            out = policy(policy.obs_tensor(obs))
-            loss = policy.loss(out, policy.action_target(actions))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            value = float(loss.detach())
-            total += value * len(obs)
-            count += len(obs)
-            seen += len(obs)
-            if batch_callback is not None:
-                report = BatchReport(
-                    epoch, batch, n_batches, value, seen, time.perf_counter() - start
-                )
-                if batch_callback(report) is False:
+    try:
+        for epoch in range(1, config.epochs + 1):
+            adapter.train_mode(True)
+            epoch_start, stopped, count = time.perf_counter(), False, 0
+            total = torch.zeros((), device=adapter.device)
+            for batch, (x, y) in enumerate(data.train_batches(epoch), start=1):
+                with _autocast(autocast):
+                    loss = adapter.loss(forward, x, y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()  # type: ignore[no-untyped-call]
+                optimizer.step()
+                n = len(y)
+                total.add_(loss.detach().float(), alpha=n)
+                count += n
+                if batch_callback is not None:
+                    seen += n
+                    value = float(loss.detach())
+                    report = BatchReport(
+                        epoch, batch, n_batches, value, seen, time.perf_counter() - start
+                    )
+                    if batch_callback(report) is False:
+                        stopped = True
+                if stop is not None and stop.is_set():
                     stopped = True
-            if stop is not None and stop.is_set():
+                if stopped and shard is None:  # under torchrun every process ends the epoch
+                    break
+            if batch_callback is None:
+                seen += count
+            train_loss = float(total) / max(1, count)
+            if distributed is not None:
+                train_loss = distributed.mean(train_loss)
+                stopped = not distributed.all_ok(not stopped)
+            _check_finite(train_loss, epoch)
+            rate = count / max(1e-9, time.perf_counter() - epoch_start)
+            val_loss = val_acc = val_mse = math.nan
+            if data.has_val and (
+                epoch % config.val_interval == 0 or epoch == config.epochs or stopped
+            ):
+                val_loss, val_acc, val_mse = _validate(adapter, data, distributed, autocast)
+                _check_finite(val_loss, epoch, "validation")
+                if val_loss < history.best_val_loss:
+                    history.best_val_loss, history.best_epoch, since_best = val_loss, epoch, 0
+                    if config.keep_best:
+                        best_state = {
+                            k: v.detach().clone() for k, v in adapter.module.state_dict().items()
+                        }
+                else:
+                    since_best += 1
+            report_e = EpochReport(
+                epoch,
+                config.epochs,
+                train_loss,
+                val_loss,
+                val_acc,
+                val_mse,
+                history.best_val_loss,
+                time.perf_counter() - start,
+                rate,
+            )
+            history.add(report_e)
+            log.info(
+                "epoch %d/%d: train loss %.5f, val loss %.5f, val acc %.3f, val mse %.5f",
+                epoch,
+                config.epochs,
+                train_loss,
+                val_loss,
+                val_acc,
+                val_mse,
+            )
+            if callback is not None and callback(report_e) is False:
                 stopped = True
+            if config.patience is not None and since_best >= config.patience:
+                log.info("no validation improvement in %d validations: stopping", since_best)
+                stopped = True
+            if distributed is not None:  # rank 0's callback decides for every process
+                stopped = not distributed.all_ok(not stopped)
             if stopped:
+                history.stopped_early = True
                 break
-        rate = count / max(1e-9, time.perf_counter() - epoch_start)
-        val_loss = val_acc = val_mse = math.nan
-        if dataset.val_loader is not None and (
-            epoch % interval == 0 or epoch == n_epochs or stopped
-        ):
-            val_loss, val_acc, val_mse = evaluate_loss(policy, dataset)
-            if val_loss < history.best_val_loss:
-                history.best_val_loss, history.best_epoch, since_best = val_loss, epoch, 0
-                if keep_best:
-                    best_state = copy.deepcopy(policy.state_dict())
-            else:
-                since_best += 1
-        train_loss = total / max(1, count)
-        report_e = EpochReport(
-            epoch,
-            n_epochs,
-            train_loss,
-            val_loss,
-            val_acc,
-            val_mse,
-            history.best_val_loss,
-            time.perf_counter() - start,
-            rate,
-        )
-        history.add(report_e)
-        log.info(
-            "epoch %d/%d: train loss %.5f, val loss %.5f, val acc %.3f, val mse %.5f",
-            epoch,
-            n_epochs,
-            train_loss,
-            val_loss,
-            val_acc,
-            val_mse,
-        )
-        if callback is not None and callback(report_e) is False:
-            stopped = True
-        if early_stopping_patience is not None and since_best >= early_stopping_patience:
-            log.info("no validation improvement in %d validations: stopping", since_best)
-            stopped = True
-        if stopped:
-            history.stopped_early = True
-            break
-    if keep_best and best_state is not None:
-        policy.load_state_dict(best_state)
-    policy.eval()
+    finally:
+        data.close()
+    if config.keep_best and best_state is not None:
+        adapter.module.load_state_dict(best_state)
+    adapter.finish()
     return history
 
 
-def _optimizer(policy: Policy, lr: float, eps: float) -> torch.optim.Adam:
-    """The policy's Adam: kept across calls so a second pretrain fine-tunes."""
-    opt: torch.optim.Adam | None = getattr(policy, "_bc_optimizer", None)
-    if opt is None:
-        opt = torch.optim.Adam(policy.parameters(), lr=lr, eps=eps)
-        policy._bc_optimizer = opt  # type: ignore[assignment]
-    for group in opt.param_groups:
-        group["lr"], group["eps"] = lr, eps
-    return opt
+def _autocast(enabled: bool) -> contextlib.AbstractContextManager[Any]:
+    """bf16 autocast for CNNs on CUDA; nothing otherwise."""
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast("cuda", dtype=torch.bfloat16)
 
 
-def evaluate_loss(policy: Policy, dataset: ExpertDataset) -> tuple[float, float, float]:
-    """Validation loss, accuracy (Discrete) and MSE in env units (Box) over `val_loader`."""
-    assert dataset.val_loader is not None
-    policy.eval()
-    total = correct = sq = 0.0
+def _check_finite(value: float, epoch: int, what: str = "training") -> None:
+    if not math.isfinite(value):
+        raise TrainingError(
+            f"the {what} loss became {value} in epoch {epoch}: the dataset holds extreme values, "
+            "or the learning rate is too high; nothing was saved"
+        )
+
+
+def _validate(
+    adapter: ModelAdapter, data: Any, distributed: Any, autocast: bool
+) -> tuple[float, float, float]:
+    """Validation loss, accuracy (Discrete) and MSE in env units (Box), over every process."""
+    adapter.train_mode(False)
+    loss = correct = sq = 0.0
     count = 0
-    with torch.no_grad():
-        for obs, actions in dataset.val_loader:
-            out = policy(policy.obs_tensor(obs))
-            total += float(policy.loss(out, policy.action_target(actions))) * len(obs)
-            predicted = policy.to_actions(out)
-            if policy.is_discrete:
-                correct += float(np.sum(predicted.reshape(-1) == np.asarray(actions).reshape(-1)))
-            else:
-                diff = predicted.reshape(len(obs), -1).astype(np.float64) - np.asarray(
-                    actions, np.float64
-                ).reshape(len(obs), -1)
-                sq += float(np.mean(diff**2, axis=1).sum())
-            count += len(obs)
-    policy.train()
+    with torch.no_grad(), _autocast(autocast):
+        for x, y in data.val_batches():
+            batch_loss, batch_correct, batch_sq = adapter.metrics(x, y)
+            loss += batch_loss
+            correct += 0.0 if math.isnan(batch_correct) else batch_correct
+            sq += 0.0 if math.isnan(batch_sq) else batch_sq
+            count += len(y)
+    if distributed is not None:
+        loss, correct, sq, total = distributed.sum([loss, correct, sq, float(count)])
+        count = int(total)
     n = max(1, count)
-    if policy.is_discrete:
-        return total / n, correct / n, math.nan
-    return total / n, math.nan, sq / n
+    if adapter.is_discrete:
+        return loss / n, correct / n, math.nan
+    if isinstance(adapter, PolicyAdapter):
+        return loss / n, math.nan, sq / n
+    return loss / n, math.nan, math.nan
 
 
-def _check_fit(policy: Policy, dataset: ExpertDataset) -> None:
-    from bc import storage
-
-    problems = storage.space_problems(dataset.data, policy.observation_space, policy.action_space)
-    if problems:
-        raise SpaceMismatchError("the dataset does not fit the policy: " + "; ".join(problems))
+def default_policy(dataset: ExpertDataset, config: TrainConfig) -> Policy:
+    """A fresh policy for the dataset's spaces, built from `config` (seeded when it has a seed)."""
+    if config.seed is not None:
+        torch.manual_seed(config.seed)
+    return Policy(
+        dataset.observation_space,
+        dataset.action_space,
+        kind=config.policy,
+        hidden=config.hidden,
+        activation=config.activation,
+    )

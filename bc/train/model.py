@@ -12,6 +12,7 @@ import gymnasium as gym
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.errors import BCError, PolicyFileError
+from bc.train.config import DEFAULT_LEARNING_RATE
 from bc.train.loop import History, pretrain
 from bc.train.policies import Policy
 
@@ -37,7 +38,7 @@ class BC:
         self,
         policy: str,
         env: gym.Env[Any, Any] | str | None = None,
-        learning_rate: float = 1e-3,
+        learning_rate: float = DEFAULT_LEARNING_RATE,
         policy_kwargs: dict[str, Any] | None = None,
         seed: int | None = None,
         device: str = "auto",
@@ -69,13 +70,13 @@ class BC:
     def pretrain(
         self,
         dataset: ExpertDataset,
-        n_epochs: int = 10,
+        n_epochs: int | None = None,
         learning_rate: float | None = None,
         adam_epsilon: float = 1e-8,
         val_interval: int | None = None,
         **kwargs: Any,
     ) -> BC:
-        """Train on demonstrations (see `bc.pretrain`); returns self, as SB2 did.
+        """Train on demonstrations (see `bc.pretrain`; defaults from `TrainConfig`); returns self.
 
         The returned history of the last call is kept in `self.history`.
         """
@@ -86,7 +87,7 @@ class BC:
             policy,
             dataset,
             n_epochs,
-            learning_rate or self.learning_rate,
+            self.learning_rate if learning_rate is None else learning_rate,
             adam_epsilon,
             val_interval,
             **kwargs,
@@ -142,7 +143,7 @@ class BC:
         model = cls.__new__(cls)
         model.policy_name = settings.get("policy", "auto")
         model.env = make_env(env) if isinstance(env, str) else env
-        model.learning_rate = float(settings.get("learning_rate", 1e-3))
+        model.learning_rate = float(settings.get("learning_rate", DEFAULT_LEARNING_RATE))
         model.policy_kwargs = {"hidden": policy.hidden}
         model.seed, model.device, model.verbose = None, "auto", 0
         model.policy = policy

@@ -18,12 +18,23 @@ from bc.errors import PolicyFileError, SpaceMismatchError, UnsupportedSpaceError
 from bc.spaces import check_supported, describe_space, is_image_space, space_from_description
 
 POLICY_FORMAT = 1
+MAX_SPEC_BYTES = 1 << 20
+"""Largest `spec.json` a policy zip may inflate to (1 MiB; ours are under 4 KiB)."""
+MAX_WEIGHTS_BYTES = 1 << 30
+"""Default limit of `weights.pt` inflated (1 GiB); `Policy.load(max_bytes=...)` raises it."""
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
 
 class _Body(nn.Module):
     """Observation -> features: an MLP for vectors, a NatureCNN-like stack for images."""
 
-    def __init__(self, obs_space: gym.Space[Any], kind: str, hidden: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        obs_space: gym.Space[Any],
+        kind: str,
+        hidden: tuple[int, ...],
+        activation: type[nn.Module] = nn.ReLU,
+    ) -> None:
         super().__init__()
         self.kind = kind
         if kind == "cnn":
@@ -51,7 +62,7 @@ class _Body(nn.Module):
             )
             layers: list[nn.Module] = []
             for size in hidden:
-                layers += [nn.Linear(in_dim, size), nn.ReLU()]
+                layers += [nn.Linear(in_dim, size), activation()]
                 in_dim = size
             self.net = nn.Sequential(*layers)
             self.fc = nn.Identity()
@@ -78,6 +89,7 @@ class Policy(nn.Module):
         action_space: Box or Discrete.
         kind: "auto" (CNN for image observations, else MLP), "mlp" or "cnn".
         hidden: hidden layer sizes (MLP) or the CNN's fully connected size (last entry).
+        activation: the MLP's activation, "relu" or "tanh" (SB3's MlpPolicy uses tanh).
 
     Raises:
         UnsupportedSpaceError: another space, or "cnn" on non-image observations.
@@ -94,8 +106,13 @@ class Policy(nn.Module):
         action_space: gym.Space[Any],
         kind: str = "auto",
         hidden: tuple[int, ...] | list[int] | None = None,
+        activation: str = "relu",
     ) -> None:
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise UnsupportedSpaceError(
+                f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
+            )
         check_supported(observation_space, "observation")
         check_supported(action_space, "action")
         if kind == "auto":
@@ -110,7 +127,8 @@ class Policy(nn.Module):
         self.hidden = (
             tuple(hidden) if hidden is not None else ((512,) if kind == "cnn" else (256, 256))
         )
-        self.body = _Body(observation_space, kind, self.hidden)
+        self.activation = activation
+        self.body = _Body(observation_space, kind, self.hidden, ACTIVATIONS[activation])
         if isinstance(action_space, spaces.Discrete):
             out = int(action_space.n)
         else:
@@ -144,7 +162,10 @@ class Policy(nn.Module):
         high = np.asarray(self.action_space.high, dtype=np.float64).reshape(-1)
         bounded = np.isfinite(low) & np.isfinite(high)
         # unbounded dimensions: identity scaling (low -1, high 1)
-        return np.where(bounded, low, -1.0), np.where(bounded, high, 1.0)
+        low, high = np.where(bounded, low, -1.0), np.where(bounded, high, 1.0)
+        # a dimension with low == high holds one value: scale by 2 around it (no division by 0)
+        fixed = high <= low
+        return np.where(fixed, low - 1.0, low), np.where(fixed, low + 1.0, high)
 
     def set_normalisation(self, observations: np.ndarray) -> None:
         """Store mean and std of the training observations (vector observations only)."""
@@ -182,8 +203,14 @@ class Policy(nn.Module):
         )
         return 2.0 * (a - self.act_low) / (self.act_high - self.act_low) - 1.0
 
+    def unscale(self, scaled: torch.Tensor) -> torch.Tensor:
+        """Scaled Box actions ([-1, 1]) -> env units (the inverse of `action_target`)."""
+        return (scaled + 1.0) / 2.0 * (self.act_high - self.act_low) + self.act_low
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Network input -> logits (Discrete) or scaled actions (Box)."""
+        if self.kind == "mlp":  # one module call fewer per batch
+            return self.head(self.body.net(x))  # type: ignore[no-any-return]
         return self.head(self.body(x))  # type: ignore[no-any-return]
 
     def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -197,8 +224,7 @@ class Policy(nn.Module):
         if self.is_discrete:
             start = int(self.action_space.start)  # type: ignore[attr-defined]
             return out.argmax(dim=1).cpu().numpy().astype(np.int64) + start
-        scaled = out.clamp(-1.0, 1.0)
-        a = (scaled + 1.0) / 2.0 * (self.act_high - self.act_low) + self.act_low
+        a = self.unscale(out.float().clamp(-1.0, 1.0))
         box = self.action_space
         assert isinstance(box, spaces.Box)
         arr = a.detach().cpu().numpy().reshape((len(a), *box.shape))
@@ -208,8 +234,8 @@ class Policy(nn.Module):
 
     def _is_single(self, obs: np.ndarray) -> bool:
         if isinstance(self.observation_space, spaces.Discrete):
-            return obs.ndim == 0 or obs.shape == (1,)
-        return obs.shape == self.observation_space.shape
+            return bool(obs.ndim == 0 or obs.shape == (1,))
+        return bool(obs.shape == self.observation_space.shape)
 
     def predict(
         self, observation: Any, state: Any = None, mask: Any = None, deterministic: bool = True
@@ -257,6 +283,7 @@ class Policy(nn.Module):
             "action_space": describe_space(self.action_space),
             "kind": self.kind,
             "hidden": list(self.hidden),
+            "activation": self.activation,
             "normalised": self.normalised,
         }
 
@@ -276,11 +303,16 @@ class Policy(nn.Module):
         return target
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "cpu") -> Policy:
+    def load(
+        cls, path: str | Path, device: str = "cpu", *, max_bytes: int = MAX_WEIGHTS_BYTES
+    ) -> Policy:
         """Load a policy saved by `save` (weights only: never unpickles code).
 
+        `spec.json` may inflate to at most `MAX_SPEC_BYTES` and `weights.pt` to `max_bytes`;
+        larger members are refused before they are decompressed.
+
         Raises:
-            PolicyFileError: missing, corrupt, or not one of ours.
+            PolicyFileError: missing, corrupt, too large, or not one of ours.
         """
         p = Path(path)
         if not p.exists() and p.with_name(p.name + ".zip").exists():
@@ -289,22 +321,24 @@ class Policy(nn.Module):
             raise PolicyFileError(f"{p}: no such policy file")
         try:
             with zipfile.ZipFile(p) as zf:
-                spec = json.loads(zf.read("spec.json"))
-                weights = zf.read("weights.pt")
-        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+                spec = json.loads(_read_member(zf, "spec.json", MAX_SPEC_BYTES, p))
+                weights = _read_member(zf, "weights.pt", max_bytes, p)
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError, EOFError) as exc:
             raise PolicyFileError(f"{p}: not a demo-recorder policy file ({exc})") from exc
         if not isinstance(spec, dict) or spec.get("format") != "demo-recorder policy":
             raise PolicyFileError(f"{p}: not a demo-recorder policy file (no policy spec)")
-        if int(spec.get("format_version", 0)) > POLICY_FORMAT:
-            raise PolicyFileError(
-                f"{p}: policy format {spec['format_version']} is newer than this version"
-            )
+        version = spec.get("format_version", 0)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise PolicyFileError(f"{p}: format_version must be a whole number, got {version!r}")
+        if version > POLICY_FORMAT:
+            raise PolicyFileError(f"{p}: policy format {version} is newer than this version")
         try:
             policy = cls(
                 space_from_description(spec["observation_space"]),
                 space_from_description(spec["action_space"]),
                 kind=spec["kind"],
                 hidden=spec["hidden"],
+                activation=spec.get("activation", "relu"),
             )
             state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
             policy.load_state_dict(state)
@@ -314,6 +348,25 @@ class Policy(nn.Module):
             ) from exc
         policy.normalised = bool(spec.get("normalised", False))
         return policy.to(device)
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int, path: Path) -> bytes:
+    """Read one zip member, refusing it before decompression when it inflates past `limit`.
+
+    The size in the zip's directory is checked first; the read itself is bounded too, so a
+    directory that lies about the size cannot make it allocate more.
+    """
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise PolicyFileError(
+            f"{path}: {name} inflates to {info.file_size / 2**20:.0f} MiB, over the "
+            f"{limit / 2**20:.0f} MiB limit (not a policy file, or raise the limit)"
+        )
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise PolicyFileError(f"{path}: {name} inflates past the {limit >> 20} MiB limit")
+    return data
 
 
 def make_policy(

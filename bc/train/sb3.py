@@ -1,19 +1,27 @@
-"""Pretraining Stable-Baselines3 models (PPO, A2C, DQN, SAC, TD3) on expert demonstrations."""
+"""Pretraining Stable-Baselines3 models (PPO, A2C, DQN, SAC, TD3) on expert demonstrations.
+
+`SB3Adapter` plugs an SB3 model into the one training loop (`bc.train.loop.fit`), so SB3 models
+get the same validation interval, early stopping, best weights and non-finite-loss checks as
+our own policies.
+"""
 
 from __future__ import annotations
 
 import math
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 from gymnasium import spaces
+from torch import nn
 
 from bc.dataset import ExpertDataset
 from bc.errors import BCError, SpaceMismatchError
+from bc.train.adapters import ModelAdapter, make_optimizer
+
+SUPPORTED = ("PPO", "A2C", "DQN", "SAC", "TD3", "DDPG")
+BOX_ONLY = ("SAC", "TD3", "DDPG")
 
 
 def is_sb3_model(obj: Any) -> bool:
@@ -21,50 +29,116 @@ def is_sb3_model(obj: Any) -> bool:
     return any(c.__module__.startswith("stable_baselines3") for c in type(obj).__mro__)
 
 
-def _loss_fn(model: Any) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """Behaviour-cloning loss for the model's policy: obs batch, action batch -> loss."""
-    name = type(model).__name__
-    policy = model.policy
-    if name == "DQN":
+def check_algorithm(name: str, action_space: Any) -> None:
+    """Refuse an algorithm that cannot act in the action space, before SB3 asserts on it.
 
-        def dqn(obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
-            return torch.nn.functional.cross_entropy(policy.q_net(obs), act.long().reshape(-1))
+    Raises:
+        BCError: e.g. SAC on a Discrete action space.
+    """
+    upper = name.upper()
+    if upper in BOX_ONLY and not isinstance(action_space, spaces.Box):
+        raise BCError(f"{upper} needs a continuous (Box) action space; this one is {action_space}")
+    if upper == "DQN" and not isinstance(action_space, spaces.Discrete):
+        raise BCError(f"DQN needs a Discrete action space; this one is {action_space}")
 
-        return dqn
-    if name in ("SAC", "TD3", "DDPG"):
 
-        def actor(obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
-            scaled = torch.as_tensor(policy.scale_action(act.cpu().numpy()), device=obs.device)
-            return torch.nn.functional.mse_loss(policy.actor(obs), scaled.float())
+class SB3Adapter(ModelAdapter):
+    """An SB3 model for the loop: the behaviour-cloning loss of its algorithm family.
 
-        return actor
+    PPO/A2C maximise the log-probability of the expert's actions; DQN trains its Q-network
+    with cross-entropy over actions (then copies it into the target network); SAC/TD3 regress
+    the actor's action onto the expert's in SB3's scaled action space.
+    """
 
-    def on_policy(obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
-        if isinstance(model.action_space, spaces.Discrete):
-            act = act.long().reshape(-1)
-        _, log_prob, _ = policy.evaluate_actions(obs, act)
-        return -log_prob.mean()
+    supports_distributed = False
 
-    return on_policy
+    def __init__(self, model: Any) -> None:
+        name = type(model).__name__
+        if name not in SUPPORTED:
+            raise BCError(f"pretraining {name} is not supported (PPO, A2C, DQN, SAC, TD3)")
+        check_algorithm(name, model.action_space)
+        self.model = model
+        self.name = name
+        self.policy = model.policy
+        self.device = torch.device(self.policy.device)
+        if name == "DQN":
+            self.module: nn.Module = self.policy.q_net
+        elif name in BOX_ONLY:
+            self.module = self.policy.actor
+        else:
+            self.module = self.policy
+
+    @property
+    def is_discrete(self) -> bool:
+        """True for a Discrete action space."""
+        return isinstance(self.model.action_space, spaces.Discrete)
+
+    def inputs(self, obs: np.ndarray) -> torch.Tensor:
+        """SB3's own conversion (it transposes images and moves to its device)."""
+        tensor, _ = self.policy.obs_to_tensor(np.asarray(obs))
+        return tensor  # type: ignore[no-any-return]
+
+    def targets(self, actions: np.ndarray) -> torch.Tensor:
+        """Class indices, SB3's scaled actions (SAC/TD3) or raw actions (PPO/A2C)."""
+        acts = np.asarray(actions)
+        if self.is_discrete:
+            return torch.as_tensor(acts.reshape(-1), dtype=torch.long, device=self.device)
+        if self.name in BOX_ONLY:
+            acts = self.policy.scale_action(acts)
+        return torch.as_tensor(acts, dtype=torch.float32, device=self.device)
+
+    def loss(self, forward: Any, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The family's behaviour-cloning loss."""
+        if self.name == "DQN":
+            return nn.functional.cross_entropy(forward(x), y)
+        if self.name in BOX_ONLY:
+            return nn.functional.mse_loss(forward(x), y)
+        _, log_prob, _ = self.policy.evaluate_actions(x, y)
+        return -log_prob.mean()  # type: ignore[no-any-return]
+
+    def metrics(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
+        """Loss sum only (accuracy and MSE are reported for `bc.Policy`)."""
+        return float(self.loss(self.module, x, y)) * len(y), math.nan, math.nan
+
+    def optimizer(self, lr: float, eps: float) -> torch.optim.Optimizer:
+        """A fresh Adam over the trained part (SB3 keeps its own for `learn`)."""
+        return make_optimizer(self.module.parameters(), lr, eps, self.device)
+
+    def train_mode(self, training: bool) -> None:
+        """SB3's own switch."""
+        self.policy.set_training_mode(training)
+
+    def finish(self) -> None:
+        """Copy the trained network into the target network SB3's `learn` starts from."""
+        if self.name == "DQN":
+            self.policy.q_net_target.load_state_dict(self.policy.q_net.state_dict())
+        elif hasattr(self.policy, "actor_target"):
+            self.policy.actor_target.load_state_dict(self.policy.actor.state_dict())
+        self.policy.set_training_mode(False)
+
+
+def check_fit(model: Any, dataset: ExpertDataset) -> None:
+    """Raise SpaceMismatchError when the dataset's rows do not fit the model's spaces."""
+    from bc import storage
+
+    problems = storage.space_problems(dataset.data, model.observation_space, model.action_space)
+    if problems:
+        raise SpaceMismatchError("the dataset does not fit the model: " + "; ".join(problems))
 
 
 def pretrain_sb3(
     model: Any,
     dataset: ExpertDataset,
-    n_epochs: int = 10,
-    learning_rate: float = 1e-4,
+    n_epochs: int | None = None,
+    learning_rate: float | None = None,
     adam_epsilon: float = 1e-8,
     *,
-    callback: Callable[[Any], Any] | None = None,
-    batch_callback: Callable[[Any], Any] | None = None,
     stop: threading.Event | None = None,
-    seed: int | None = None,
+    **kwargs: Any,
 ) -> Any:
     """Train an SB3 model's policy to imitate the dataset; `model.learn` can follow.
 
-    PPO/A2C maximise the log-probability of the expert's actions; DQN trains its Q-network
-    with cross-entropy over actions (then copies it into the target network); SAC/TD3 regress
-    the actor's action onto the expert's (in SB3's scaled action space).
+    The same loop and arguments as `bc.pretrain` (it calls this for SB3 models).
 
     Returns:
         A `bc.train.loop.History`.
@@ -72,98 +146,6 @@ def pretrain_sb3(
     Raises:
         SpaceMismatchError: the dataset does not fit the model's spaces.
     """
-    from bc import storage
-    from bc.train.loop import BatchReport, EpochReport, History
+    from bc.train.loop import pretrain
 
-    problems = storage.space_problems(dataset.data, model.observation_space, model.action_space)
-    if problems:
-        raise SpaceMismatchError("the dataset does not fit the model: " + "; ".join(problems))
-    if type(model).__name__ not in ("PPO", "A2C", "DQN", "SAC", "TD3", "DDPG"):
-        raise BCError(
-            f"pretraining {type(model).__name__} is not supported (PPO, A2C, DQN, SAC, TD3)"
-        )
-    if seed is not None:
-        torch.manual_seed(seed)
-    policy = model.policy
-    loss_fn = _loss_fn(model)
-    params = (
-        policy.actor.parameters()
-        if hasattr(policy, "actor") and type(model).__name__ != "DQN"
-        else policy.parameters()
-    )
-    optimizer = torch.optim.Adam(params, lr=learning_rate, eps=adam_epsilon)
-    history = History()
-    start, seen = time.perf_counter(), 0
-    n_batches = len(dataset.train_loader)
-    for epoch in range(1, n_epochs + 1):
-        policy.set_training_mode(True)
-        total, count, stopped = 0.0, 0, False
-        for batch, (obs, actions) in enumerate(dataset.train_loader, start=1):
-            obs_t, _ = policy.obs_to_tensor(np.asarray(obs))
-            act_t = torch.as_tensor(np.asarray(actions), device=policy.device)
-            loss = loss_fn(obs_t, act_t)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(obs)
-            count += len(obs)
-            seen += len(obs)
-            if (
-                batch_callback is not None
-                and batch_callback(
-                    BatchReport(
-                        epoch,
-                        batch,
-                        n_batches,
-                        float(loss.detach()),
-                        seen,
-                        time.perf_counter() - start,
-                    )
-                )
-                is False
-            ):
-                stopped = True
-            if stop is not None and stop.is_set():
-                stopped = True
-            if stopped:
-                break
-        val = math.nan
-        if dataset.val_loader is not None:
-            policy.set_training_mode(False)
-            with torch.no_grad():
-                vals = [
-                    float(
-                        loss_fn(
-                            policy.obs_to_tensor(np.asarray(o))[0],
-                            torch.as_tensor(np.asarray(a), device=policy.device),
-                        )
-                    )
-                    * len(o)
-                    for o, a in dataset.val_loader
-                ]
-            val = sum(vals) / len(dataset.val_indices)
-        report = EpochReport(
-            epoch,
-            n_epochs,
-            total / max(1, count),
-            val,
-            math.nan,
-            math.nan,
-            min(history.best_val_loss, val) if not math.isnan(val) else history.best_val_loss,
-            time.perf_counter() - start,
-            0.0,
-        )
-        history.add(report)
-        if not math.isnan(val) and val < history.best_val_loss:
-            history.best_val_loss, history.best_epoch = val, epoch
-        if callback is not None and callback(report) is False:
-            stopped = True
-        if stopped:
-            history.stopped_early = True
-            break
-    if type(model).__name__ == "DQN":
-        policy.q_net_target.load_state_dict(policy.q_net.state_dict())
-    elif hasattr(policy, "actor_target"):
-        policy.actor_target.load_state_dict(policy.actor.state_dict())
-    policy.set_training_mode(False)
-    return history
+    return pretrain(model, dataset, n_epochs, learning_rate, adam_epsilon, stop=stop, **kwargs)

@@ -1,4 +1,4 @@
-"""Behaviour cloning off the GUI thread: load, `bc.pretrain`, save beside the dataset, evaluate."""
+"""Behaviour cloning off the GUI thread: `bc.train.train` (train, save beside the dataset, eval)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.errors import BCError
-from bc.evaluation import evaluate_policy
-from bc.train.loop import BatchReport, EpochReport, History, pretrain
-from bc.train.policies import Policy, make_policy
+from bc.train.api import train
+from bc.train.config import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, TrainConfig
+from bc.train.loop import BatchReport, EpochReport, History
+from bc.train.policies import Policy
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,16 @@ class TrainSettings:
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     preset: str = "auto"
     """"auto" (CNN for image observations, else MLP), "mlp" or "cnn"."""
-    n_epochs: int = 30
-    learning_rate: float = 1e-3
+    n_epochs: int = DEFAULT_EPOCHS
+    learning_rate: float = DEFAULT_LEARNING_RATE
     batch_size: int = 64
     train_fraction: float = 0.8
     split: str = "episode"
     seed: int = 0
     eval_episodes: int = 5
     """Episodes the trained policy plays to be scored (0: no evaluation)."""
+    device: str = "auto"
+    """"auto" (a GPU when present), "cpu" or "cuda"."""
 
 
 @dataclass(frozen=True)
@@ -98,53 +100,43 @@ class TrainJob(QObject):
 
     def _run(self) -> None:
         s = self.settings
-        dataset: ExpertDataset | None = None
         try:
-            dataset = ExpertDataset(
-                expert_path=s.dataset,
-                train_fraction=s.train_fraction,
+            config = TrainConfig(
+                epochs=s.n_epochs,
+                learning_rate=s.learning_rate,
                 batch_size=s.batch_size,
-                verbose=0,
-                split=s.split,  # type: ignore[arg-type]
+                train_fraction=s.train_fraction,
+                split=s.split,
                 seed=s.seed,
+                device=s.device,
+                policy=s.preset,
+                eval_episodes=s.eval_episodes,
             )
             env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
             try:
-                dataset.check_env(env)
-                policy = make_policy(env.observation_space, env.action_space, kind=s.preset)
+                result = train(
+                    s.dataset,
+                    config,
+                    out=policy_path_for(s.dataset),
+                    env=env,
+                    callback=self.epoch.emit,
+                    batch_callback=self.batch.emit,
+                    stop=self.stop_event,
+                )
             finally:
                 env.close()
-            history = pretrain(
-                policy,
-                dataset,
-                n_epochs=s.n_epochs,
-                learning_rate=s.learning_rate,
-                callback=self.epoch.emit,
-                batch_callback=self.batch.emit,
-                stop=self.stop_event,
-                seed=s.seed,
-                keep_best=True,
+            assert result.path is not None
+            self.trained.emit(
+                TrainResult(result.policy, result.path, result.history, result.cancelled)
             )
-            path = policy_path_for(s.dataset)
-            policy.save(path)
-            self.trained.emit(TrainResult(policy, path, history, self.stop_event.is_set()))
-            if s.eval_episodes > 0 and not self.stop_event.is_set():
-                eval_env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
-                try:
-                    result = evaluate_policy(
-                        policy, eval_env, n_eval_episodes=s.eval_episodes, seed=10_000 + s.seed
-                    )
-                finally:
-                    eval_env.close()
-                self.evaluated.emit(result)
+            if result.evaluation is not None:
+                self.evaluated.emit(result.evaluation)
         except BCError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # a dialog, never a dead worker
             log.exception("training failed")
             self.failed.emit(f"training failed: {type(exc).__name__}: {exc}")
         finally:
-            if dataset is not None:
-                dataset.close()  # its loader threads end with the job
             self.done.emit()
 
 
