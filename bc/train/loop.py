@@ -21,7 +21,7 @@ import torch
 
 from bc.dataset import ExpertDataset
 from bc.errors import SpaceMismatchError, TrainingError
-from bc.train.adapters import ModelAdapter, PolicyAdapter, make_adapter
+from bc.train.adapters import ModelAdapter, PolicyAdapter
 from bc.train.config import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, TrainConfig
 from bc.train.data import Shard, make_data
 from bc.train.device import resolve_device
@@ -136,10 +136,11 @@ def pretrain(
     SB2's arguments and meaning: `n_epochs` passes over the training set, Adam with
     `learning_rate` and `adam_epsilon`, validation every `val_interval` epochs (None: every
     epoch; SB2 used n_epochs // 10). Defaults are `TrainConfig`'s (30 epochs, 1e-3). Beyond
-    SB2: a second call fine-tunes (weights and the optimizer's state are kept); callbacks get
-    `BatchReport`/`EpochReport` and stop training by returning False; `stop` is checked every
-    batch; with `keep_best` the weights of the best validation loss are restored at the end,
-    also when stopped early.
+    SB2: it runs `bc.train.train` (so also across processes under torchrun; NaN in the data
+    is refused); a second call fine-tunes (weights and the optimizer's state are kept);
+    callbacks get `BatchReport`/`EpochReport` and stop training by returning False; `stop` is
+    checked every batch; with `keep_best` the weights of the best validation loss are restored
+    at the end, also when stopped early.
 
     Args:
         policy: a `bc.Policy`, or a Stable-Baselines3 model (see `bc.train.sb3`).
@@ -175,10 +176,12 @@ def pretrain(
         seed=seed,
         device=device,
     )
-    adapter = make_adapter(policy, resolve_device(config.device))
-    return fit(
-        adapter, dataset, config, callback=callback, batch_callback=batch_callback, stop=stop
+    from bc.train.api import train
+
+    result = train(
+        dataset, config, policy=policy, callback=callback, batch_callback=batch_callback, stop=stop
     )
+    return result.history
 
 
 def check_fit(adapter: ModelAdapter, dataset: ExpertDataset) -> None:
