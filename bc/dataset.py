@@ -44,8 +44,9 @@ class ExpertDataset:
         split: "episode" keeps each episode on one side; "sample" splits steps (SB2's way).
         seed: seed of the split and the shuffling.
         n_workers: threads decoding images (default: 2 for image datasets).
-        image_cache_bytes: keep decoded images in memory across epochs when they all fit in
-            this many bytes (default 1 GiB; 0 decodes every epoch, as SB2 did).
+        image_cache_bytes: keep decoded images in memory across epochs, up to this many bytes
+            (default 1 GiB; frames beyond it are decoded every epoch; 0 decodes every epoch,
+            as SB2 did).
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.

@@ -106,7 +106,8 @@ def train(
     DistributedDataParallel; each reads its own share of episodes.
 
     Args:
-        datasets: a path, several paths or glob patterns (one dataset), or an `ExpertDataset`.
+        datasets: a path, several paths or glob patterns (one dataset), or an `ExpertDataset`
+            (then its own split, batch size and image cache are used, and it stays open).
         config: every setting; None uses `TrainConfig()`'s defaults.
         out: where to write the policy (.zip) and its history (.history.json); None: nowhere.
         env: an env id or env: the dataset is checked against it and, with
