@@ -45,6 +45,8 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     """Import a public name from its module on first use."""
+    if name == "train":  # the subpackage: `bc.train.train(...)`, `bc.train.TrainConfig`
+        return importlib.import_module("bc.train")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'bc' has no attribute {name!r}")

@@ -8,7 +8,8 @@ alternating baseline and ours in each round:
   tanh, batch 64, Adam lr 1e-3. Baseline: `minimal_bc_loop.py` (a copy of the shared baseline:
   whole dataset as two tensors, randperm, slices). Ours: the whole `bc.pretrain` call on an
   `ExpertDataset` read from the file (normalisation and tensor conversion inside the timing),
-  train_fraction=1 (no validation), no callbacks.
+  train_fraction=1 (no validation), no callbacks. Both build a first optimizer before timing
+  (torch imports its compiler stack then, about 1.5 s once per process).
 - image: CarRacing-v3 96x96 PNG frames, NatureCNN, batch 64. Baseline: `minimal_cnn_loop.py`
   (frames decoded into one tensor before timing). Ours: `bc.pretrain` with the image cache
   on, timed after one warm-up epoch that fills the cache, so decoding is not measured.
@@ -46,6 +47,9 @@ def child(kind: str, path: str, epochs: int, threads: int) -> None:
     from bc.train.policies import Policy
 
     torch.set_num_threads(threads)
+    # As in the baseline, whose optimizer is built before its timing starts: the first Adam of
+    # a process makes torch import its compiler stack (about 1.5 s), a one-off process cost.
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], fused=True)
     ds = bc.ExpertDataset(path, train_fraction=1.0, batch_size=64, verbose=0, seed=0)
     torch.manual_seed(0)
     if kind == "vector":

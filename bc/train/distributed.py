@@ -30,6 +30,8 @@ class Context:
     world_size: int
     local_rank: int
     device: torch.device
+    owns_group: bool = True
+    """False when the caller had already joined a group (then it is left alone at the end)."""
 
     @property
     def is_main(self) -> bool:
@@ -80,15 +82,16 @@ def setup(device: str = "auto") -> Context | None:
         dev = torch.device("cuda", local % max(1, torch.cuda.device_count()))
         torch.cuda.set_device(dev)
     backend = "nccl" if dev.type == "cuda" else "gloo"
-    if not dist.is_initialized():
+    owns = not dist.is_initialized()
+    if owns:
         try:
             dist.init_process_group(backend, timeout=TIMEOUT)
         except Exception as exc:
             raise TrainingError(f"could not join the torchrun group ({backend}): {exc}") from exc
-    return Context(rank, world, local, dev)
+    return Context(rank, world, local, dev, owns)
 
 
 def teardown(context: Context | None) -> None:
-    """Leave the process group."""
-    if context is not None and dist.is_initialized():
+    """Leave the process group (only one that `setup` joined)."""
+    if context is not None and context.owns_group and dist.is_initialized():
         dist.destroy_process_group()

@@ -5,6 +5,7 @@ Each test launches real processes with `python -m torch.distributed.run --standa
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -94,9 +95,21 @@ def test_the_cli_under_torchrun_trains_sb2_cartpole_to_an_expert_score(tmp_path,
     assert proc.stdout.count("best epoch") == 1  # only rank 0 prints
     line = next(x for x in proc.stdout.splitlines() if x.startswith("CartPole-v1: mean return"))
     assert float(line.split()[3]) >= 475, proc.stdout
-    assert (tmp_path / "cartpole.history.json").is_file()
-    mean, _ = bc.evaluate_policy(Policy.load(out), "CartPole-v1", n_eval_episodes=5, seed=1)
+    record = json.loads((tmp_path / "cartpole.history.json").read_text())
+    policy = Policy.load(out)
+    mean, _ = bc.evaluate_policy(policy, "CartPole-v1", n_eval_episodes=5, seed=1)
     assert mean >= 475
+    # the validation loss was summed over both ranks' episodes: it equals the loss of the kept
+    # (best) weights over the whole validation set, computed here in one process
+    ds = bc.ExpertDataset(
+        sb2_cartpole, train_fraction=0.8, traj_limitation=10, verbose=0, seed=0, split="episode"
+    )
+    with torch.no_grad():
+        rows = ds.val_indices
+        loss = policy.loss(policy(policy.obs_tensor(ds.observations[rows])),
+                           policy.action_target(ds.actions[rows]))  # fmt: skip
+    ds.close()
+    assert float(loss) == pytest.approx(record["history"]["best_val_loss"], rel=1e-4)
 
 
 def _rank_pid(parent: int, rank: int) -> int | None:
