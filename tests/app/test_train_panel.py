@@ -55,6 +55,9 @@ def test_one_click_pretrain_plots_every_epoch_saves_and_evaluates(
     result = evaluated.args[0]
     assert len(result.returns) == 2
     assert "Policy:" in panel.score_label.text() and "you: 60.0" in panel.score_label.text()
+    assert panel.settings().device == "auto"
+    panel.device.setCurrentText("cpu")
+    assert panel.settings().device == "cpu"
 
 
 def test_cancel_keeps_and_saves_the_best_weights(open_window, qtbot, cartpole_dataset):
