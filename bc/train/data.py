@@ -111,8 +111,8 @@ class VectorData:
         self.val_x = adapter.inputs(dataset.observations[val]) if len(val) else None
         self.val_y = adapter.targets(dataset.actions[val]) if len(val) else None
         self.has_val = len(dataset.val_indices) > 0
-        first = self._order(1)
-        self.n_train_batches = max(1, -(-len(first) // batch_size))
+        rows = len(self.y) if shard is None else len(shard_rows(self.groups, 1, self.seed, shard))
+        self.n_train_batches = max(1, -(-rows // batch_size))
 
     def _order(self, epoch: int) -> torch.Tensor:
         if self.shard is None:
