@@ -21,10 +21,12 @@ _EXPORTS = {
     "load": "bc.storage",
     "save": "bc.storage",
     "Episode": "bc.trajectory",
-    "BC": "bc.model",
-    "pretrain": "bc.trainer",
+    "BC": "bc.train.model",
+    "pretrain": "bc.train.loop",
     "evaluate_policy": "bc.evaluation",
-    "Policy": "bc.policies",
+    "Policy": "bc.train.policies",
+    "TrainConfig": "bc.train.config",
+    "TrainResult": "bc.train.api",
     "BCError": "bc.errors",
     "DatasetError": "bc.errors",
     "MissingImagesError": "bc.errors",
@@ -41,6 +43,8 @@ _EXPORTS = {
     "UntrustedEnvModuleError": "bc.errors",
     "Limits": "bc.limits",
     "check_dataset": "bc.checks",
+    "TrainConfigError": "bc.errors",
+    "TrainingError": "bc.errors",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -48,6 +52,8 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     """Import a public name from its module on first use."""
+    if name == "train":  # the subpackage: `bc.train.train(...)`, `bc.train.TrainConfig`
+        return importlib.import_module("bc.train")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'bc' has no attribute {name!r}")

@@ -28,7 +28,11 @@ class _EpochEnd:
 
 
 class ImageCache:
-    """Decoded frames kept in memory across epochs, when they fit in a byte budget.
+    """Decoded frames kept in memory across epochs, up to a byte budget.
+
+    When the whole set does not fit, the frames decoded first are kept until the budget is
+    spent and the rest are decoded every epoch: memory stays bounded by the budget, not by the
+    dataset, and a set slightly over the budget still saves most of its decoding.
 
     Shared by a dataset's loaders. Rows are filled as they are first decoded; later epochs copy
     instead of decoding. The decoded arrays themselves are kept (a reference, no copy), so
@@ -40,21 +44,27 @@ class ImageCache:
         self.n_rows = n_rows
         self.budget_bytes = budget_bytes
         self.frames: list[np.ndarray | None] = [None] * n_rows
-        self._too_big = budget_bytes <= 0
-        self._checked = self._too_big
+        self.used_bytes = 0
+        self._lock = threading.Lock()
+        self._full = budget_bytes <= 0
 
     def get(self, row: int) -> np.ndarray | None:
         """Return the cached frame of `row`, or None."""
         return self.frames[row]
 
     def put(self, row: int, image: np.ndarray) -> None:
-        """Keep a decoded frame (the first one decides whether all of them fit the budget)."""
-        if not self._checked:
-            self._checked = True
-            if self.n_rows * image.nbytes > self.budget_bytes:
-                self._too_big = True
-                log.info("images need %d MB; not cached", self.n_rows * image.nbytes >> 20)
-        if not self._too_big:
+        """Keep a decoded frame while the budget allows (frames over it are not kept)."""
+        if self._full or self.frames[row] is not None:
+            return
+        with self._lock:
+            if self.used_bytes + image.nbytes > self.budget_bytes:
+                self._full = True
+                log.info(
+                    "image cache full at %d MB; later frames are decoded each epoch",
+                    self.used_bytes >> 20,
+                )
+                return
+            self.used_bytes += image.nbytes
             self.frames[row] = image
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
 
-from bc import storage
+from bc import sources, storage
 from bc.dataloader import Batch, DataLoader, ImageCache
 from bc.errors import BCError, DatasetError, SpaceMismatchError
 from bc.spaces import is_image_space
@@ -31,7 +31,9 @@ class ExpertDataset:
     bad input raises the `bc.errors` classes instead of asserting.
 
     Args:
-        expert_path: the `.npz` archive (mutually exclusive with `traj_data`).
+        expert_path: the `.npz` archive, or several paths or glob patterns read as one dataset
+            (checked to share spaces and env; each episode tagged with its file in
+            `episode_source`). Mutually exclusive with `traj_data`.
         traj_data: a dict with the five SB2 keys (and optionally our extra keys).
         train_fraction: share of the data used for training, the rest for validation.
         batch_size: minibatch size of the loaders.
@@ -42,8 +44,9 @@ class ExpertDataset:
         split: "episode" keeps each episode on one side; "sample" splits steps (SB2's way).
         seed: seed of the split and the shuffling.
         n_workers: threads decoding images (default: 2 for image datasets).
-        image_cache_bytes: keep decoded images in memory across epochs when they all fit in
-            this many bytes (default 1 GiB; 0 decodes every epoch, as SB2 did).
+        image_cache_bytes: keep decoded images in memory across epochs, up to this many bytes
+            (default 1 GiB; frames beyond it are decoded every epoch; 0 decodes every epoch,
+            as SB2 did).
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
@@ -52,7 +55,7 @@ class ExpertDataset:
 
     def __init__(
         self,
-        expert_path: str | Path | None = None,
+        expert_path: str | Path | Sequence[str | Path] | None = None,
         traj_data: Mapping[str, Any] | None = None,
         train_fraction: float = 0.7,
         batch_size: int = 64,
@@ -74,7 +77,7 @@ class ExpertDataset:
             raise BCError(f"train_fraction must be in (0, 1], got {train_fraction}")
         if split not in ("episode", "sample"):
             raise BCError(f"split must be 'episode' or 'sample', got {split!r}")
-        data = storage.load(expert_path) if expert_path is not None else _from_dict(traj_data)
+        data = sources.load_many(expert_path) if expert_path is not None else _from_dict(traj_data)
         if traj_limitation > 0 and traj_limitation < data.n_episodes:
             data = data.select_episodes(range(traj_limitation))
         self.data = data
@@ -84,6 +87,8 @@ class ExpertDataset:
         self.avg_ret = float(np.mean(self.returns)) if len(self.returns) else float("nan")
         self.std_ret = float(np.std(self.returns)) if len(self.returns) else float("nan")
         self.num_traj = data.n_episodes
+        self.episode_source = data.episode_source
+        """Per episode, the file it came from ("" for a single file without the key)."""
         self.num_transition = data.n_steps
         self.randomize = randomize
         self.verbose = verbose
@@ -240,6 +245,19 @@ class ExpertDataset:
         if problems:
             where = self.data.path or "trajectory data"
             raise SpaceMismatchError(f"{where} does not fit the env: " + "; ".join(problems))
+
+    def source_summary(self) -> dict[str, tuple[int, int, float]]:
+        """Per source file: (episodes, steps, mean return), in first-seen order."""
+        out: dict[str, tuple[int, int, float]] = {}
+        lengths = self.data.episode_lengths
+        for name in dict.fromkeys(str(s) for s in self.episode_source):
+            chosen = self.episode_source == name
+            out[name] = (
+                int(chosen.sum()),
+                int(lengths[chosen].sum()),
+                float(np.mean(self.returns[chosen])),
+            )
+        return out
 
     @property
     def obs_is_image(self) -> bool:

@@ -76,3 +76,11 @@ class UntrustedEnvModuleError(EnvError):
 
 class EnvKwargsError(UsageError, ValueError):
     """Env keyword arguments given as text are not a JSON object."""
+
+
+class TrainConfigError(UsageError, ValueError):
+    """A training setting is out of range (0 epochs, a negative learning rate, a bad device)."""
+
+
+class TrainingError(BCError):
+    """Training could not go on: a non-finite loss, no CUDA device, a failed distributed rank."""

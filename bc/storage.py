@@ -36,6 +36,8 @@ EXTRA_KEYS: tuple[str, ...] = (
     "episode_final_obs",
     "step_latency",
 )
+SOURCE_KEY = "episode_source"
+"""Per episode, the file it came from (merged datasets); "" when unknown. Written when set."""
 FORMAT_VERSION = 1
 
 
@@ -62,6 +64,7 @@ class DatasetArrays:
     stored paths); empty when the file has none (SB2's files, ours before the key existed)."""
     step_latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Human input latency per step (s), NaN where no new input or not recorded."""
+    episode_source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -78,6 +81,7 @@ class DatasetArrays:
             "step_times": np.full(n, np.nan),
             "episode_created": np.full(n_ep, np.nan),
             "step_latency": np.full(n, np.nan),
+            SOURCE_KEY: np.full(n_ep, "", dtype="<U1"),
         }
         for name, default in defaults.items():
             if getattr(self, name).size == 0 and default.size != 0:
@@ -173,6 +177,7 @@ class DatasetArrays:
                 self.episode_final_obs[chosen] if self.has_final_obs else self.episode_final_obs
             ),
             step_latency=self.step_latency[rows],
+            episode_source=self.episode_source[chosen],
             pending_episodes=0,
         )
 
@@ -232,6 +237,7 @@ class DatasetArrays:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
+        sources = {SOURCE_KEY: self.episode_source.astype(str)} if self.has_sources else {}
         arrays = {
             "obs": self.obs,
             "actions": self.actions,
@@ -244,10 +250,15 @@ class DatasetArrays:
             "step_times": self.step_times.astype(np.float64, copy=False),
             "episode_created": self.episode_created.astype(np.float64, copy=False),
             "step_latency": self.step_latency.astype(np.float64, copy=False),
-        }
+        } | sources
         if self.has_final_obs:
             arrays["episode_final_obs"] = self.episode_final_obs
         return arrays
+
+    @property
+    def has_sources(self) -> bool:
+        """True when any episode names the file it came from (`episode_source`)."""
+        return bool(self.episode_source.size and np.any(self.episode_source != ""))
 
     def sb2_dict(self) -> dict[str, np.ndarray]:
         """Return only the five SB2 keys, as `generate_expert_traj` returns them."""
@@ -336,6 +347,7 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_created=cat("episode_created"),
         episode_final_obs=final_obs,
         step_latency=cat("step_latency"),
+        episode_source=cat(SOURCE_KEY).astype(str),
         path=first.path,
     )
 
@@ -375,6 +387,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         ("episode_terminated", n_ep),
         ("episode_seeds", n_ep),
         ("episode_created", n_ep),
+        (SOURCE_KEY, n_ep),
         ("step_times", n),
         ("step_latency", n),
     ):
@@ -477,7 +490,7 @@ def _read_archive(path: Path, limits: Limits) -> DatasetArrays:
             )
         arrays: dict[str, Any] = {}
         problems: list[str] = []
-        for key in SB2_KEYS + EXTRA_KEYS:
+        for key in (*SB2_KEYS, *EXTRA_KEYS, SOURCE_KEY):
             if key not in npz.files:
                 continue
             try:

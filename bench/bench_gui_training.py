@@ -33,8 +33,8 @@ import bc
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.experts import random_expert
-from bc.policies import make_policy
-from bc.trainer import pretrain
+from bc.train.loop import pretrain
+from bc.train.policies import make_policy
 
 ENV_ID = "CarRacing-v3"
 TICK_MS = 10

@@ -217,7 +217,7 @@ def run_limits(table: Table) -> None:
         arrays["obs"] = np.array([[0], [1], [10**9], [2], [3], [4]], dtype=np.int64)
         np.savez(folder / "onehot.npz", **arrays)
         code = (
-            "import bc\nfrom bc.policies import Policy\n"
+            "import bc\nfrom bc.train.policies import Policy\n"
             f"ds = bc.ExpertDataset({str(folder / 'onehot.npz')!r}, verbose=0)\n"
             "Policy(ds.observation_space, ds.action_space)"
         )

@@ -1,153 +1,144 @@
-"""Training throughput of `bc.pretrain` vs a minimal hand-written torch loop, same net and data.
+"""Training throughput of `bc.pretrain` vs minimal hand-written torch loops, side by side.
 
-Run: .venv/bin/python bench/bench_train_speed.py [--rounds 3] [--frames 2000]
-Two datasets, recorded once with scripted drivers: vector (CartPole-v1, MLP) and image
-(CarRacing-v3 96x96 PNG frames, CNN). For each, in the same run and alternating, times:
-- hand loop: the same `bc.Policy` network, batch size and samples, from tensors already in
-  memory (images decoded beforehand), shuffled with `torch.randperm`; nothing else;
-- `pretrain`: `bc.pretrain` on an `ExpertDataset` read from the file, every feature on
-  (callbacks, history, loss bookkeeping); images are decoded from PNG by the DataLoader's threads
-  while the model trains (the first epoch cold, later ones from its cache);
-- `pretrain, no cache` (images only): the same with the image cache off, so every batch is
-  decoded from PNG again.
-The whole call is timed (train_fraction=1, so no validation pass). Target: pretrain / hand >= 0.8.
+Run: .venv/bin/python bench/bench_train_speed.py [--rounds 3] [--threads 1] [--frames 2000]
+
+Issue 12's measurement, every run in its own subprocess on --threads torch threads,
+alternating baseline and ours in each round:
+- vector: the first 38 episodes (18.9k steps) of SB2's CartPole file (tests/data), MLP 2x64
+  tanh, batch 64, Adam lr 1e-3. Baseline: `minimal_bc_loop.py` (a copy of the shared baseline:
+  whole dataset as two tensors, randperm, slices). Ours: the whole `bc.pretrain` call on an
+  `ExpertDataset` read from the file (normalisation and tensor conversion inside the timing),
+  train_fraction=1 (no validation), no callbacks. Both build a first optimizer before timing
+  (torch imports its compiler stack then, about 1.5 s once per process).
+- image: CarRacing-v3 96x96 PNG frames, NatureCNN, batch 64. Baseline: `minimal_cnn_loop.py`
+  (frames decoded into one tensor before timing). Ours: `bc.pretrain` with the image cache
+  on, timed after one warm-up epoch that fills the cache, so decoding is not measured.
+Prints medians and the ratio ours / baseline. Target: >= 0.8 for both.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import torch
-from car_frames import record_car_frames
-
-import bc
-from bc.experts import cartpole_balance
-from bc.images import read_image
-from bc.policies import Policy
-
-BATCH = 64
+HERE = Path(__file__).resolve().parent
+SB2_CARTPOLE = HERE.parent / "tests" / "data" / "expert_cartpole.npz"
 
 
-def record_vector(folder: Path, episodes: int) -> Path:
-    """CartPole balance controller, `episodes` episodes of 500 steps."""
-    bc.generate_expert_traj(
-        cartpole_balance, folder / "cartpole", "CartPole-v1", n_episodes=episodes, seed=0
-    )
-    return folder / "cartpole.npz"
+def vector_dataset(folder: Path, episodes: int = 38) -> Path:
+    """The first `episodes` episodes of SB2's CartPole file, as a dataset of its own."""
+    import bc
+
+    data = bc.load(SB2_CARTPOLE).select_episodes(range(episodes))
+    return bc.save(folder / "cartpole_18k.npz", data)
 
 
-def make_policy(dataset: bc.ExpertDataset, kind: str) -> Policy:
-    """A freshly initialised policy (same seed every time, so every run trains the same net)."""
+def child(kind: str, path: str, epochs: int, threads: int) -> None:
+    """One measurement of `bc.pretrain` (runs in a subprocess); prints a RESULT line."""
+    import torch
+
+    import bc
+    from bc.train.policies import Policy
+
+    torch.set_num_threads(threads)
+    # As in the baseline, whose optimizer is built before its timing starts: the first Adam of
+    # a process makes torch import its compiler stack (about 1.5 s), a one-off process cost.
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], fused=True)
+    ds = bc.ExpertDataset(path, train_fraction=1.0, batch_size=64, verbose=0, seed=0)
     torch.manual_seed(0)
-    return Policy(dataset.observation_space, dataset.action_space, kind=kind)
-
-
-def hand_loop(path: Path, kind: str, epochs: int) -> float:
-    """Samples/s of a minimal loop: in-memory tensors, randperm, forward, loss, backward, step."""
-    dataset = bc.ExpertDataset(path, train_fraction=1.0, verbose=0)
-    policy = make_policy(dataset, kind)
-    if dataset.is_image:
-        obs_np = np.stack([read_image(str(p)) for p in dataset.data.image_paths()])
-        x_all = torch.as_tensor(obs_np)
+    if kind == "vector":
+        policy = Policy(
+            ds.observation_space, ds.action_space, kind="mlp", hidden=(64, 64), activation="tanh"
+        )
     else:
-        policy.set_normalisation(dataset.observations)
-        x_all = policy.obs_tensor(dataset.observations)
-    y_all = policy.action_target(dataset.actions)
-    dataset.close()
-    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-4, eps=1e-8)
-    n = len(y_all)
-    policy.train()
+        policy = Policy(ds.observation_space, ds.action_space, kind="cnn")
+        bc.pretrain(policy, ds, n_epochs=1, device="cpu", seed=0)  # warm-up: fills the cache
     start = time.perf_counter()
-    for _ in range(epochs):
-        order = torch.randperm(n)
-        for i in range(0, n, BATCH):
-            rows = order[i : i + BATCH]
-            loss = policy.loss(policy(x_all[rows]), y_all[rows])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-    return n * epochs / (time.perf_counter() - start)
-
-
-def ours(path: Path, kind: str, epochs: int, cache: bool = True) -> float:
-    """Samples/s of the whole `bc.pretrain` call on a dataset read from the file."""
-    dataset = bc.ExpertDataset(
-        path,
-        train_fraction=1.0,
-        batch_size=BATCH,
-        verbose=0,
-        seed=0,
-        image_cache_bytes=(1 << 30) if cache else 0,
-    )
-    policy = make_policy(dataset, kind)
-    batches: list[float] = []
-    start = time.perf_counter()
-    bc.pretrain(
-        policy,
-        dataset,
-        n_epochs=epochs,
-        device="cpu",
-        batch_callback=lambda r: batches.append(r.loss) is None,
-    )
+    history = bc.pretrain(policy, ds, n_epochs=epochs, learning_rate=1e-3, device="cpu", seed=0)
     elapsed = time.perf_counter() - start
-    n = dataset.num_transition
-    dataset.close()
-    return n * epochs / elapsed
+    result = {
+        "samples_per_s": round(ds.num_transition * epochs / elapsed, 1),
+        "final_loss": round(history.train_loss[-1], 4),
+    }
+    ds.close()
+    print("RESULT " + json.dumps(result), flush=True)
 
 
-def compare(name: str, runs: dict[str, Callable[[], float]], rounds: int) -> None:
-    """Alternate the runs `rounds` times; print medians and each run's ratio to the hand loop."""
-    rates: dict[str, list[float]] = {label: [] for label in runs}
+def run(cmd: list[str]) -> float:
+    """Run one measurement subprocess and return its samples/s."""
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=3600).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    return float(json.loads(line[len("RESULT ") :])["samples_per_s"])
+
+
+def compare(name: str, baseline: list[str], ours: list[str], rounds: int) -> float:
+    """Alternate baseline and ours `rounds` times; print medians and the ratio."""
+    base_rates, our_rates = [], []
     for _ in range(rounds):
-        for label, run in runs.items():
-            rates[label].append(run())
-    hand = statistics.median(rates["hand loop"])
+        base_rates.append(run(baseline))
+        our_rates.append(run(ours))
+    base, mine = statistics.median(base_rates), statistics.median(our_rates)
+    ratio = mine / base
     print(f"\n{name}")
-    for label, values in rates.items():
-        med = statistics.median(values)
-        print(f"  {label:20s} {med:9.0f} samples/s   ratio to hand loop {med / hand:5.2f}")
-    ratio = statistics.median(rates["pretrain"]) / hand
-    print(f"  target (pretrain / hand >= 0.8): {'met' if ratio >= 0.8 else 'MISSED'}")
+    for label, value, runs in (("baseline", base, base_rates), ("bc.pretrain", mine, our_rates)):
+        shown = ", ".join(f"{r:.0f}" for r in runs)
+        print(f"  {label:12s} {value:9.0f} samples/s  (runs: {shown})")
+    print(f"  ratio {ratio:.2f}  target >= 0.8: {'met' if ratio >= 0.8 else 'MISSED'}")
+    return ratio
 
 
 def main() -> None:
-    """Record both datasets, then compare on each."""
+    """Build both datasets, then compare on each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=10, help="vector epochs")
     parser.add_argument("--frames", type=int, default=2000, help="image frames to record")
-    parser.add_argument("--episodes", type=int, default=40, help="CartPole episodes to record")
+    parser.add_argument("--image-epochs", type=int, default=2)
+    parser.add_argument("--skip-images", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "NPZ"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}")
+    if args.child:
+        epochs = args.epochs if args.child[0] == "vector" else args.image_epochs
+        child(args.child[0], args.child[1], epochs, args.threads)
+        return
+    py, me = sys.executable, str(Path(__file__).resolve())
+    threads = ["--threads", str(args.threads)]
+    print(f"{args.threads} torch thread(s), batch 64, {args.rounds} rounds, medians")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        vector = record_vector(folder, args.episodes)
-        images = record_car_frames(folder, args.frames)
-        runs_v: dict[str, Callable[[], float]] = {
-            "hand loop": lambda: hand_loop(vector, "mlp", 5),
-            "pretrain": lambda: ours(vector, "mlp", 5),
-        }
+        vector = str(vector_dataset(Path(tmp)))
         compare(
-            f"vector: CartPole-v1, {args.episodes * 500} samples, MLP, 5 epochs",
-            runs_v,
+            f"vector: 18.9k CartPole steps, MLP 2x64 tanh, {args.epochs} epochs",
+            [py, str(HERE / "minimal_bc_loop.py"), vector, "--epochs", str(args.epochs), *threads],
+            [py, me, "--child", "vector", vector, "--epochs", str(args.epochs), *threads],
             args.rounds,
         )
-        runs_i: dict[str, Any] = {
-            "hand loop": lambda: hand_loop(images, "cnn", 3),
-            "pretrain": lambda: ours(images, "cnn", 3),
-            "pretrain, no cache": lambda: ours(images, "cnn", 3, cache=False),
-        }
+        if args.skip_images:
+            return
+        sys.path.insert(0, str(HERE))
+        from car_frames import record_car_frames
+
+        images = str(record_car_frames(Path(tmp), args.frames))
+        epochs = ["--epochs", str(args.image_epochs)]
         compare(
-            f"image: CarRacing-v3 96x96 PNG, {args.frames} frames, CNN, 3 epochs",
-            runs_i,
+            f"image: {args.frames} CarRacing 96x96 frames, NatureCNN, {args.image_epochs} epochs",
+            [py, str(HERE / "minimal_cnn_loop.py"), images, *epochs, *threads],
+            [
+                py,
+                me,
+                "--child",
+                "image",
+                images,
+                "--image-epochs",
+                str(args.image_epochs),
+                *threads,
+            ],
             args.rounds,
         )
 

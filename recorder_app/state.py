@@ -17,8 +17,8 @@ from bc.spaces import is_image_space
 from bc.trajectory import EpisodeSummary
 
 if TYPE_CHECKING:
-    from bc.policies import Policy
-    from bc.trainer import History
+    from bc.train.loop import History
+    from bc.train.policies import Policy
 
 # What the env runner is doing on a tick; shown in the heads-up line.
 IDLE, RUNNING, PAUSED, COUNTDOWN, WAITING = "idle", "running", "paused", "countdown", "waiting"
@@ -208,6 +208,8 @@ class TrainSettings:
     seed: int = 0
     eval_episodes: int = 5
     """Episodes the trained policy plays to be scored (0: no evaluation)."""
+    device: str = "auto"
+    """"auto" (a GPU when present), "cpu" or "cuda"."""
 
 
 @dataclass(frozen=True)

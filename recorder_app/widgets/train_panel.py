@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
 )
 
 from bc.evaluation import EvalResult
-from bc.trainer import BatchReport, EpochReport
+from bc.train.loop import BatchReport, EpochReport
 from recorder_app.state import TrainResult, TrainSettings
 
 REDRAW_MS = 200
@@ -118,6 +118,9 @@ class TrainPanel(QWidget):
         self.split.addItems(["episode", "sample"])
         self.seed = _spin(0, 2**31 - 1, 0)
         self.eval_episodes = _spin(0, 1000, 5)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setToolTip("auto: a GPU when torch sees one, else the CPU")
         form = QFormLayout()
         form.addRow("Policy", self.preset)
         form.addRow("Epochs", self.epochs)
@@ -127,6 +130,7 @@ class TrainPanel(QWidget):
         form.addRow("Split by", self.split)
         form.addRow("Seed", self.seed)
         form.addRow("Evaluate on (episodes)", self.eval_episodes)
+        form.addRow("Device", self.device)
         self.pretrain_button = QPushButton("Pretrain", enabled=False)  # until a dataset fits
         self.pretrain_button.setDefault(True)
         self.pretrain_button.clicked.connect(self.start_training)
@@ -212,6 +216,7 @@ class TrainPanel(QWidget):
             split=self.split.currentText(),
             seed=self.seed.value(),
             eval_episodes=self.eval_episodes.value(),
+            device=self.device.currentText(),
         )
 
     # -- training ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Behaviour cloning off the GUI thread: load, `bc.pretrain`, save beside the dataset, evaluate."""
+"""Behaviour cloning off the GUI thread: `bc.train.train` (train, save beside the dataset, eval)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import threading
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.evaluation import evaluate_policy
-from bc.policies import make_policy
-from bc.trainer import BatchReport, EpochReport, pretrain
+from bc.train.api import train
+from bc.train.config import TrainConfig
+from bc.train.loop import BatchReport, EpochReport
 from recorder_app.state import TrainResult, TrainSettings, policy_path_for
 from recorder_app.workers.jobs import start_job
 
@@ -69,48 +69,48 @@ class TrainJob(QObject):
 
     def _run(self) -> None:
         s = self.settings
-        dataset: ExpertDataset | None = None
         try:
-            dataset = ExpertDataset(
-                expert_path=s.dataset,
-                train_fraction=s.train_fraction,
+            config = TrainConfig(
+                epochs=s.n_epochs,
+                learning_rate=s.learning_rate,
                 batch_size=s.batch_size,
-                verbose=0,
-                split=s.split,  # type: ignore[arg-type]
+                train_fraction=s.train_fraction,
+                split=s.split,
                 seed=s.seed,
+                device=s.device,
+                policy=s.preset,
+                eval_episodes=0,  # evaluated below, after `trained`, so the panel can say so
             )
             env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
             try:
-                dataset.check_env(env)
-                policy = make_policy(env.observation_space, env.action_space, kind=s.preset)
+                result = train(
+                    s.dataset,
+                    config,
+                    out=policy_path_for(s.dataset),
+                    env=env,
+                    callback=self.epoch.emit,
+                    batch_callback=self.batch.emit,
+                    stop=self.stop_event,
+                )
             finally:
                 env.close()
-            history = pretrain(
-                policy,
-                dataset,
-                n_epochs=s.n_epochs,
-                learning_rate=s.learning_rate,
-                callback=self.epoch.emit,
-                batch_callback=self.batch.emit,
-                stop=self.stop_event,
-                seed=s.seed,
-                keep_best=True,
+            assert result.path is not None
+            self.trained.emit(
+                TrainResult(result.policy, result.path, result.history, result.cancelled)
             )
-            path = policy_path_for(s.dataset)
-            policy.save(path)
-            self.trained.emit(TrainResult(policy, path, history, self.stop_event.is_set()))
-            if s.eval_episodes > 0 and not self.stop_event.is_set():
+            if s.eval_episodes > 0 and not result.cancelled:
                 eval_env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
                 try:
-                    result = evaluate_policy(
-                        policy, eval_env, n_eval_episodes=s.eval_episodes, seed=10_000 + s.seed
+                    evaluation = evaluate_policy(
+                        result.policy,
+                        eval_env,
+                        n_eval_episodes=s.eval_episodes,
+                        seed=10_000 + s.seed,
                     )
                 finally:
                     eval_env.close()
-                self.evaluated.emit(result)
+                self.evaluated.emit(evaluation)
         finally:  # an exception reaches `failed` through the job's errored signal
-            if dataset is not None:
-                dataset.close()  # its loader threads end with the job
             self._ended.set()
 
 

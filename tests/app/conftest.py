@@ -18,6 +18,23 @@ QT_MARKS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage(qapp: Any) -> Iterator[None]:
+    """After each test: run Qt's pending deletions, then Python's cycle collector, right here.
+
+    Left to chance, the collector runs inside some later allocation (a pyqtgraph plot being
+    built in the next test) and frees the last test's widgets there, half torn down: a
+    segfault. Collecting at a fixed, quiet point keeps the teardown order Qt's.
+    """
+    yield
+    import gc
+
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
+
+
 @pytest.fixture
 def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in a fresh folder with a fresh user config (no bindings or shortcuts leak in)."""

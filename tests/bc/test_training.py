@@ -13,7 +13,7 @@ import torch
 import bc
 from bc.errors import PolicyFileError, SpaceMismatchError
 from bc.experts import cartpole_balance
-from bc.policies import Policy
+from bc.train.policies import Policy
 from tests.tiny_envs import TinyEnv
 
 
@@ -196,3 +196,30 @@ def test_cli_train_and_eval(tmp_path, capsys, sb2_cartpole):
     )
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     assert "does not fit Pendulum-v1" in proc.stderr
+
+
+def test_sb3_pretraining_shares_the_loop_validation_interval_early_stop_and_best_weights(
+    sb2_cartpole,
+):
+    import stable_baselines3 as sb3
+
+    dataset = bc.ExpertDataset(sb2_cartpole, traj_limitation=4, verbose=0, seed=0)
+    model = sb3.DQN("MlpPolicy", "CartPole-v1", seed=0)
+    history = bc.pretrain(
+        model, dataset, n_epochs=30, learning_rate=3e-2, val_interval=2,
+        early_stopping_patience=2, seed=0,
+    )  # fmt: skip
+    assert np.isnan(history.val_loss[0]) and np.isfinite(history.val_loss[1])
+    assert history.stopped_early and len(history.epochs) < 30
+    # the restored weights are the best epoch's: their validation loss is the best one
+    obs = torch.as_tensor(dataset.observations[dataset.val_indices])
+    target = torch.as_tensor(dataset.actions[dataset.val_indices].reshape(-1))
+    with torch.no_grad():
+        loss = torch.nn.functional.cross_entropy(model.policy.q_net(obs), target)
+    assert float(loss) == pytest.approx(history.best_val_loss, rel=1e-4)
+    assert history.best_val_loss < history.val_loss[-1]
+    for a, b in zip(
+        model.policy.q_net.parameters(), model.policy.q_net_target.parameters(), strict=True
+    ):
+        assert torch.equal(a, b)
+    dataset.close()

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import bc
 from bc.cli import main
-from bc.policies import Policy
 from bc.replay import EpisodeReplay, policy_disagreement
+from bc.train.policies import Policy
 
 from .generated import DEFECTS, Spec, register_tiny_envs, write_dataset
 

@@ -12,8 +12,8 @@ from PyQt6.QtCore import Qt
 import bc
 from bc.envs import make_env
 from bc.experts import cartpole_balance
-from bc.policies import make_policy
-from bc.trainer import pretrain
+from bc.train.loop import pretrain
+from bc.train.policies import make_policy
 from tests.app.conftest import QT_MARKS
 
 pytestmark = QT_MARKS

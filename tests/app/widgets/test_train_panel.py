@@ -11,7 +11,7 @@ from PyQt6.QtCore import Qt
 import bc
 from bc.envs import make_env
 from bc.experts import cartpole_balance
-from bc.policies import Policy
+from bc.train.policies import Policy
 from recorder_app.state import TrainSettings, policy_path_for
 from recorder_app.workers.train_worker import TrainJob
 from tests.app.conftest import QT_MARKS
@@ -56,6 +56,9 @@ def test_one_click_pretrain_plots_every_epoch_saves_and_evaluates(
     result = evaluated.args[0]
     assert len(result.returns) == 2
     assert "Policy:" in panel.score_label.text() and "you: 60.0" in panel.score_label.text()
+    assert panel.settings().device == "auto"
+    panel.device.setCurrentText("cpu")
+    assert panel.settings().device == "cpu"
 
 
 def test_cancel_keeps_and_saves_the_best_weights(open_window, qtbot, cartpole_dataset):
