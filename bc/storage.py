@@ -17,7 +17,13 @@ import numpy as np
 from gymnasium import spaces
 
 from bc import journal
-from bc.errors import DatasetError, DatasetWriteError, MissingImagesError, UnsupportedSpaceError
+from bc.errors import (
+    DatasetError,
+    DatasetNotFoundError,
+    DatasetWriteError,
+    MissingImagesError,
+    UnsupportedSpaceError,
+)
 from bc.images import resolve_image_path, resolve_image_paths
 from bc.spaces import is_image_space, space_from_description
 from bc.trajectory import Episode
@@ -326,7 +332,7 @@ def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
 def _read_archive(path: Path) -> DatasetArrays:
     """Read and validate one archive (no journal), reporting every problem together."""
     if not path.exists():
-        raise DatasetError(path, ["no such file"])
+        raise DatasetNotFoundError(path, ["no such file"])
     if path.is_dir():
         raise DatasetError(path, ["is a folder, expected an .npz archive"])
     with open(path, "rb") as fh:
@@ -413,7 +419,9 @@ def load(
         pieces.append(replace(piece, path=path))
         pending += piece.n_episodes
     if not pieces:
-        raise DatasetError(path, ["no such file, and no recoverable episodes in its journal"])
+        raise DatasetNotFoundError(
+            path, ["no such file, and no recoverable episodes in its journal"]
+        )
     data = replace(concatenate(pieces), path=path, pending_episodes=pending)
     if check_images and data.is_image:
         check_image_files(data)

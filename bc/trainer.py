@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from bc.dataset import ExpertDataset
-from bc.errors import BCError, SpaceMismatchError
+from bc.errors import InvalidArgumentError, SpaceMismatchError
 from bc.policies import Policy
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def pretrain(
                 stop=stop,
                 seed=seed,
             )
-        raise BCError(
+        raise InvalidArgumentError(
             f"pretrain needs a bc.Policy or a Stable-Baselines3 model, got {type(policy).__name__}"
         )
     _check_fit(policy, dataset)

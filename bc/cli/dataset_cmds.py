@@ -1,4 +1,4 @@
-"""`bc record`, `bc info`, `bc check`, `bc plot`: make and inspect expert datasets."""
+"""`demorec record`, `info`, `check`, `plot`, `export`: make and inspect expert datasets."""
 
 from __future__ import annotations
 
@@ -12,17 +12,33 @@ from typing import Any
 import numpy as np
 
 from bc import storage
-from bc.errors import BCError, DatasetError
+from bc.cli.options import (
+    UsageError,
+    add_env_options,
+    deprecated,
+    env_choice,
+    progress,
+    require_env,
+    with_progress,
+)
+from bc.errors import BCError, DatasetError, EnvError
 
 
 def register(sub: Any) -> None:
-    """Add the dataset sub-commands to the `bc` parser."""
+    """Add the dataset sub-commands to the `demorec` parser."""
     rec = sub.add_parser(
         "record",
         help="record episodes of a scripted expert",
-        description="Record episodes of a scripted expert (module:callable) into an SB2 dataset.",
+        description="Record episodes of a scripted expert (module:callable, obs -> action) into "
+        "an SB2 expert dataset; each episode is on disk as soon as it ends.",
     )
-    rec.add_argument("env", help="Gymnasium env id, e.g. CartPole-v1")
+    rec.add_argument(
+        "legacy_env",
+        nargs="?",
+        metavar="ENV",
+        help="deprecated: the env id as a positional argument; use --env",
+    )
+    add_env_options(rec, "record in", from_dataset=False)
     rec.add_argument(
         "--expert",
         default="bc.experts:random_expert",
@@ -30,67 +46,79 @@ def register(sub: Any) -> None:
         "bc.experts:lunar_lander_heuristic, bc.experts:random_expert)",
     )
     rec.add_argument("--out", required=True, help="dataset path (.npz)")
-    rec.add_argument("--episodes", type=int, default=10, help="episodes to record (default 10)")
-    rec.add_argument("--seed", type=int, default=None, help="seed of the first episode")
-    rec.add_argument("--append", action="store_true", help="add to an existing dataset")
+    rec.add_argument("--episodes", type=int, default=10, help="episodes to record")
     rec.add_argument(
-        "--env-kwargs",
-        default="{}",
-        help='JSON keyword arguments for the env, e.g. {"continuous": true}',
+        "--seed", type=int, default=None, help="seed of the first episode (default: random)"
     )
-    rec.add_argument("--image-folder", default="recorded_images", help="for image observations")
+    rec.add_argument(
+        "--append",
+        action="store_true",
+        help="add to an existing dataset (without --env: in the env it was recorded in)",
+    )
+    rec.add_argument(
+        "--image-folder", default="recorded_images", help="folder for image observations' PNGs"
+    )
     rec.set_defaults(handler=_record)
 
-    info = sub.add_parser("info", help="summarise a dataset and list its episodes")
-    info.add_argument("dataset")
-    info.add_argument("--episodes", action="store_true", help="print the per-episode table")
-    info.add_argument("--json", action="store_true", help="machine-readable summary")
+    info = sub.add_parser(
+        "info",
+        help="summarise a dataset and list its episodes",
+        description="Summarise a dataset: env, episodes, steps, returns, spaces, format.",
+    )
+    info.add_argument("dataset", help="dataset path (.npz), ours or SB2's")
+    info.add_argument("--episodes", action="store_true", help="also print the per-episode table")
+    info.add_argument("--json", action="store_true", help="print the summary as JSON")
     info.set_defaults(handler=_info)
 
-    check = sub.add_parser("check", help="validate a dataset (exit 1 on problems)")
-    check.add_argument("dataset")
-    check.add_argument("--env", help="also check that it fits this env id's spaces")
-    check.add_argument("--env-kwargs", default="{}", help="JSON keyword arguments for --env")
+    check = sub.add_parser(
+        "check",
+        help="validate a dataset (exit 1 on problems)",
+        description="Validate a dataset: keys, lengths, dtypes, image files, and that it fits "
+        "the env's spaces. Exit 0 when it is sound, 1 when problems were found.",
+    )
+    check.add_argument("dataset", help="dataset path (.npz), ours or SB2's")
+    add_env_options(check, "check the dataset's spaces against")
     check.set_defaults(handler=_check)
 
-    plot = sub.add_parser("plot", help="write a histogram of episode returns to a PNG")
-    plot.add_argument("dataset")
-    plot.add_argument("--out", help="PNG path (default: <dataset>_returns.png)")
+    plot = sub.add_parser(
+        "plot",
+        help="write a histogram of episode returns to a PNG",
+        description="Write a histogram of the dataset's episode returns to a PNG "
+        "(needs the plot extra: matplotlib).",
+    )
+    plot.add_argument("dataset", help="dataset path (.npz)")
+    plot.add_argument(
+        "--out", default=None, help="PNG path (default: <dataset>_returns.png beside the dataset)"
+    )
     plot.set_defaults(handler=_plot)
 
-    export = sub.add_parser("export", help="write a recorded episode as a GIF or MP4")
-    export.add_argument("dataset")
-    export.add_argument("--episode", type=int, default=0, help="episode index (default 0)")
+    export = sub.add_parser(
+        "export",
+        help="write a recorded episode as a GIF or MP4",
+        description="Write one recorded episode as a GIF or MP4: from its PNG files (image "
+        "datasets), else re-simulated from its stored seed and actions (MP4 needs the video "
+        "extra).",
+    )
+    export.add_argument("dataset", help="dataset path (.npz)")
+    export.add_argument("--episode", type=int, default=0, help="episode index")
     export.add_argument("--out", required=True, help="output file, .gif or .mp4")
-    export.add_argument("--fps", type=float, default=30.0)
-    export.add_argument("--env-kwargs", default=None, help="JSON env kwargs (default: as recorded)")
+    export.add_argument("--fps", type=float, default=30.0, help="frames per second")
+    add_env_options(export, "re-simulate the episode in")
     export.set_defaults(handler=_export)
 
 
-def _env_kwargs(text: str) -> dict[str, Any]:
-    try:
-        kwargs = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BCError(f"--env-kwargs is not valid JSON: {exc}") from exc
-    if not isinstance(kwargs, dict):
-        raise BCError(f"--env-kwargs must be a JSON object, got {text!r}")
-    return kwargs
-
-
 def _record(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from bc.envs import make_env
     from bc.experts import load_expert
     from bc.record import generate_expert_traj
 
-    kwargs = _env_kwargs(args.env_kwargs)
-    env = make_env(args.env, render_mode=None, **kwargs)
+    choice = require_env(_legacy_env(args), _existing_metadata(args), "record")
+    env = make_env(choice.env_id, render_mode=None, **choice.kwargs)
     try:
         expert = load_expert(args.expert, env)
-        with tqdm(total=args.episodes, unit="ep", file=sys.stderr, disable=None) as bar:
+        with progress(args.episodes, "ep", "recording") as bar:
 
-            def progress(summary: Any) -> None:
+            def on_episode(summary: Any) -> None:
                 bar.update(1)
                 bar.set_postfix(ret=f"{summary.ret:.1f}", len=summary.length)
 
@@ -102,8 +130,12 @@ def _record(args: argparse.Namespace) -> int:
                 image_folder=args.image_folder,
                 seed=args.seed,
                 append=args.append,
-                metadata={"env_id": args.env, "env_kwargs": kwargs, "expert": args.expert},
-                callback=progress,
+                metadata={
+                    "env_id": choice.env_id,
+                    "env_kwargs": choice.kwargs,
+                    "expert": args.expert,
+                },
+                callback=on_episode,
             )
     finally:
         env.close()
@@ -114,6 +146,24 @@ def _record(args: argparse.Namespace) -> int:
         f"mean return {returns.mean():.2f} +/- {returns.std():.2f} -> {path}"
     )
     return 0
+
+
+def _legacy_env(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold the deprecated positional env id into `--env`."""
+    if args.legacy_env:
+        if args.env and args.env != args.legacy_env:
+            raise UsageError(f"two envs given: {args.legacy_env} and --env {args.env}")
+        deprecated(f"the env as a positional argument; use --env {args.legacy_env}")
+        args.env = args.legacy_env
+    return args
+
+
+def _existing_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The metadata of the dataset `record --append` adds to, if there is one."""
+    path = storage.normalise_path(args.out)
+    if not args.append or not path.exists():
+        return None
+    return storage.load(path, check_images=False).metadata
 
 
 def _summary(data: storage.DatasetArrays) -> dict[str, Any]:
@@ -191,16 +241,24 @@ def _check(args: argparse.Namespace) -> int:
                 f"{data.pending_episodes} episode(s) recovered from the journal are not merged "
                 "into the archive yet (they load here; SB2's loader will not see them)"
             )
-        if args.env:
+        choice = env_choice(args, data.metadata)
+        if choice is not None:
             from bc.envs import make_env
 
-            env = make_env(args.env, render_mode=None, **_env_kwargs(args.env_kwargs))
             try:
-                problems.extend(
-                    storage.space_problems(data, env.observation_space, env.action_space)
-                )
-            finally:
-                env.close()
+                env = make_env(choice.env_id, render_mode=None, **choice.kwargs)
+            except EnvError as exc:
+                if not choice.from_metadata:
+                    raise
+                # The recorded env may need an extra this machine lacks: say so, do not fail.
+                warnings.append(f"spaces not checked against the recorded env: {exc}")
+            else:
+                try:
+                    problems.extend(
+                        storage.space_problems(data, env.observation_space, env.action_space)
+                    )
+                finally:
+                    env.close()
     for warning in warnings:
         print(f"warning: {warning}")
     if problems:
@@ -231,18 +289,18 @@ def _export(args: argparse.Namespace) -> int:
     data = storage.load(args.dataset, check_images=False)
     env = None
     if not data.is_image:
-        env_id = data.metadata.get("env_id")
-        if not env_id:
-            raise BCError("the dataset names no env id, so its episodes cannot be re-simulated")
-        kwargs = (
-            _env_kwargs(args.env_kwargs)
-            if args.env_kwargs
-            else dict(data.metadata.get("env_kwargs") or {})
-        )
-        env = make_env(env_id, **kwargs)
+        choice = env_choice(args, data.metadata)
+        if choice is None:
+            raise UsageError(
+                "the dataset names no env id, so its episodes cannot be re-simulated: give --env"
+            )
+        env = make_env(choice.env_id, **choice.kwargs)
     try:
         replay = EpisodeReplay(data, args.episode, env)
-        out = export_frames((replay.frame(i) for i in range(len(replay))), args.out, args.fps)
+        frames = (replay.frame(i) for i in range(len(replay)))
+        out = export_frames(
+            with_progress(frames, len(replay), "frame", "exporting"), args.out, args.fps
+        )
     finally:
         if env is not None:
             env.close()

@@ -1,6 +1,6 @@
-"""Key and gamepad bindings: JSON data in assets/, parsed into frozen dataclasses, per env.
+"""Key and gamepad bindings: JSON data in recorder_app/assets/, parsed into frozen dataclasses.
 
-Pure data and parsing: no Qt, no SDL. See assets/README.md for the file format.
+Pure data and parsing: no Qt, no SDL. See recorder_app/assets/README.md for the file format.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import numpy as np
 from gymnasium import spaces
 
 from bc.errors import BCError, UnsupportedSpaceError
+from recorder_app import paths
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "bindings"
+ASSETS = paths.asset("bindings")
 
 KEY_NAMES = frozenset(
     {"Left", "Right", "Up", "Down", "Space", "Return", "Tab", "Shift", "Backspace"}
@@ -265,12 +266,8 @@ def read_file(path: Path) -> Bindings:
 
 
 def user_config_dir() -> Path:
-    """The user's config folder: $DEMO_RECORDER_CONFIG_DIR, else <XDG config>/demo-recorder."""
-    explicit = os.environ.get("DEMO_RECORDER_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "demo-recorder"
+    """The user's config folder (see `recorder_app.paths.user_config_dir`)."""
+    return paths.user_config_dir()
 
 
 def _file_name(env_id: str, kind: str) -> str:

@@ -177,7 +177,7 @@ def test_cli_train_and_eval(tmp_path, capsys, sb2_cartpole):
                 "3",
                 "--traj-limitation",
                 "3",
-                "--eval-env",
+                "--env",
                 "CartPole-v1",
                 "--eval-episodes",
                 "2",
@@ -194,5 +194,5 @@ def test_cli_train_and_eval(tmp_path, capsys, sb2_cartpole):
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     assert "does not fit Pendulum-v1" in proc.stderr
