@@ -32,7 +32,7 @@ def export_frames(frames: Iterable[np.ndarray], path: str | Path, fps: float = 3
     suffix = out.suffix.lower()
     stack = [_rgb(f) for f in frames]
     if not stack:
-        raise BCError("nothing to export: no frames")
+        raise InvalidArgumentError("nothing to export: no frames")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp{suffix}")
     if suffix == ".gif":

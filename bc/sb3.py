@@ -13,7 +13,7 @@ import torch
 from gymnasium import spaces
 
 from bc.dataset import ExpertDataset
-from bc.errors import BCError, SpaceMismatchError
+from bc.errors import InvalidArgumentError, SpaceMismatchError
 
 
 def is_sb3_model(obj: Any) -> bool:
@@ -79,7 +79,7 @@ def pretrain_sb3(
     if problems:
         raise SpaceMismatchError("the dataset does not fit the model: " + "; ".join(problems))
     if type(model).__name__ not in ("PPO", "A2C", "DQN", "SAC", "TD3", "DDPG"):
-        raise BCError(
+        raise InvalidArgumentError(
             f"pretraining {type(model).__name__} is not supported (PPO, A2C, DQN, SAC, TD3)"
         )
     if seed is not None:

@@ -176,6 +176,12 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
+def note(message: str) -> None:
+    """Print a one-line note on stderr (not an error), unless `-q` was given."""
+    if not _quiet:
+        print(f"demorec: {message}", file=sys.stderr)
+
+
 # -- progress -----------------------------------------------------------------------------------
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from bc.cli.options import (
     deprecated,
     env_choice,
     evaluate_with_progress,
+    note,
     progress,
     require_env,
     sb3_progress_callback,
@@ -139,6 +139,8 @@ def _train(args: argparse.Namespace) -> int:
         deprecated(f"--eval-env; use --env {args.eval_env}")
         args.env = args.env or args.eval_env
     choice = env_choice(args, ds.data.metadata) if args.eval_episodes > 0 else None
+    if choice is None and args.eval_episodes > 0:
+        note("not evaluating: the dataset names no env (as SB2's files); give --env ID")
     env = _eval_env(choice)
     if env is not None:
         ds.check_env(env)
@@ -205,7 +207,7 @@ def _eval_env(choice: EnvChoice | None) -> Any:
     except EnvError as exc:
         if not choice.from_metadata:
             raise
-        print(f"not evaluated in the recorded env: {exc}", file=sys.stderr)
+        note(f"not evaluating in the recorded env: {exc}")
         return None
 
 

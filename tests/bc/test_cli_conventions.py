@@ -15,6 +15,9 @@ import pytest
 
 from bc.cli import build_parser, main
 from bc.cli.options import log_level, progress, set_quiet
+from tests.bc.conftest import SB2_DATA
+
+SB2_CARTPOLE = SB2_DATA / "expert_cartpole.npz"
 
 
 def _run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
@@ -211,3 +214,27 @@ def test_info_json_of_recorded_metadata(llc, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["env_id"] == "LunarLander-v3"
     assert np.isfinite(summary["return_mean"])
+
+
+def test_train_goes_on_when_the_recorded_env_cannot_be_made_here(tmp_path, capsys):
+    from dataclasses import replace
+
+    from bc import storage
+
+    path = tmp_path / "cp.npz"
+    assert main(["record", "--env", "CartPole-v1", "--episodes", "2", "--out", str(path)]) == 0
+    data = storage.load(path)
+    # as a recording of an env whose package this machine lacks
+    storage.save(path, replace(data, metadata={**data.metadata, "env_id": "NotInstalled-v0"}))
+    capsys.readouterr()
+    assert main(["train", str(path), "--epochs", "1", "--out", str(tmp_path / "p.zip")]) == 0
+    captured = capsys.readouterr()
+    assert "not evaluating in the recorded env: unknown env id 'NotInstalled-v0'" in captured.err
+    assert (tmp_path / "p.zip").is_file() and "mean return" not in captured.out
+    # named explicitly, the env must work: exit 1
+    code = main(["train", str(path), "--epochs", "1", "--env", "NotInstalled-v0"])
+    assert code == 1
+    # and SB2's own files name no env: trained, not evaluated, said so
+    assert main(["train", str(SB2_CARTPOLE), "--traj-limitation", "2", "--epochs", "1",
+                 "--out", str(tmp_path / "q.zip")]) == 0  # fmt: skip
+    assert "not evaluating: the dataset names no env" in capsys.readouterr().err
