@@ -1,5 +1,6 @@
 # Two entry points: `make run` (set up, then open the app) and `make test` (set up, then lint,
-# type-check and test). Both create a virtualenv in .venv from this project's own files.
+# type-check and test). Both create a virtualenv in .venv from this project's own files, with the
+# `dev` extra, which holds the app (`app` extra) and every tool the tests need.
 PYTHON ?= python3
 VENV ?= .venv
 # A CPU build of torch: an unpinned torch pulls a multi-GB CUDA build. Override for a GPU machine.
@@ -9,7 +10,7 @@ export QT_QPA_PLATFORM ?= offscreen
 export SDL_VIDEODRIVER ?= dummy
 export SDL_AUDIODRIVER ?= dummy
 
-.PHONY: setup run demo test lint typecheck bench interop screenshots clean
+.PHONY: setup run demo dist test lint typecheck bench interop screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -24,8 +25,14 @@ run: setup
 	QT_QPA_PLATFORM=$${DISPLAY:+xcb} $(BIN)/recorder-app --env CartPole-v1
 
 demo: setup
-	$(BIN)/bc record CartPole-v1 --expert bc.experts:cartpole_balance --episodes 10 --out demo/expert_cartpole.npz
-	$(BIN)/bc info demo/expert_cartpole.npz
+	$(BIN)/demorec record --env CartPole-v1 --expert bc.experts:cartpole_balance --episodes 10 --out demo/expert_cartpole.npz
+	$(BIN)/demorec info demo/expert_cartpole.npz
+
+# The wheel users install (`pip install dist/demo_recorder-*.whl`, or with `[app]` for the app).
+dist: setup
+	rm -rf build dist
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	rm -rf build
 
 lint: setup
 	$(BIN)/ruff check bc recorder_app tests bench
@@ -51,4 +58,4 @@ screenshots: setup
 	else $(BIN)/python docs/take_screenshots.py; fi
 
 clean:
-	rm -rf $(VENV) .venv-interop .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-interop .pytest_cache .mypy_cache .ruff_cache build dist

@@ -7,9 +7,13 @@ policy or the trainer is used.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-__version__ = "0.1.0"
+try:  # the one version source is pyproject.toml, read back from the installed metadata
+    __version__ = version("demo-recorder")
+except PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"
 
 _EXPORTS = {
     "generate_expert_traj": "bc.record",
@@ -28,6 +32,9 @@ _EXPORTS = {
     "TrainConfig": "bc.train.config",
     "TrainResult": "bc.train.api",
     "BCError": "bc.errors",
+    "InvalidArgumentError": "bc.errors",
+    "DatasetNotFoundError": "bc.errors",
+    "PolicyNotFoundError": "bc.errors",
     "DatasetError": "bc.errors",
     "MissingImagesError": "bc.errors",
     "UnsupportedSpaceError": "bc.errors",

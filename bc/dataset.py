@@ -13,8 +13,9 @@ import numpy as np
 
 from bc import sources, storage
 from bc.dataloader import Batch, DataLoader, ImageCache
-from bc.errors import BCError, DatasetError, SpaceMismatchError
+from bc.errors import BCError, DatasetError, InvalidArgumentError, SpaceMismatchError
 from bc.spaces import is_image_space
+from bc.verbose import say
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class ExpertDataset:
         batch_size: minibatch size of the loaders.
         traj_limitation: number of episodes to use (-1: all).
         randomize: shuffle the split and each epoch's order.
-        verbose: 1 logs a summary at INFO level.
+        verbose: 1 prints a summary on stdout (`log_info`), as SB2's did.
         sequential_preprocessing: build batches in the consumer's thread (no prefetch thread).
         split: "episode" keeps each episode on one side; "sample" splits steps (SB2's way).
         seed: seed of the split and the shuffling.
@@ -70,13 +71,13 @@ class ExpertDataset:
         image_cache_bytes: int = 1 << 30,
     ) -> None:
         if traj_data is not None and expert_path is not None:
-            raise BCError("give either expert_path or traj_data, not both")
+            raise InvalidArgumentError("give either expert_path or traj_data, not both")
         if traj_data is None and expert_path is None:
-            raise BCError("give expert_path (an .npz file) or traj_data (a dict)")
+            raise InvalidArgumentError("give expert_path (an .npz file) or traj_data (a dict)")
         if not 0.0 < train_fraction <= 1.0:
-            raise BCError(f"train_fraction must be in (0, 1], got {train_fraction}")
+            raise InvalidArgumentError(f"train_fraction must be in (0, 1], got {train_fraction}")
         if split not in ("episode", "sample"):
-            raise BCError(f"split must be 'episode' or 'sample', got {split!r}")
+            raise InvalidArgumentError(f"split must be 'episode' or 'sample', got {split!r}")
         data = sources.load_many(expert_path) if expert_path is not None else _from_dict(traj_data)
         if traj_limitation > 0 and traj_limitation < data.n_episodes:
             data = data.select_episodes(range(traj_limitation))
@@ -188,7 +189,7 @@ class ExpertDataset:
         """
         loaders = {None: self.dataloader, "train": self.train_loader, "val": self.val_loader}
         if split not in loaders:
-            raise BCError(f"split must be None, 'train' or 'val', got {split!r}")
+            raise InvalidArgumentError(f"split must be None, 'train' or 'val', got {split!r}")
         loader = loaders[split]
         if loader is None:
             what = (
@@ -203,16 +204,14 @@ class ExpertDataset:
             return next(iter(loader))
 
     def log_info(self) -> None:
-        """Log the dataset's summary at INFO level."""
-        log.info("Total trajectories: %d", self.num_traj)
-        log.info("Total transitions: %d", self.num_transition)
-        log.info("Average returns: %s", self.avg_ret)
-        log.info("Std for returns: %s", self.std_ret)
-        log.info(
-            "Split by %s: %d training, %d validation samples",
-            self.split,
-            len(self.train_indices),
-            len(self.val_indices),
+        """Print the dataset's summary on stdout, as SB2's did (no logging set-up needed)."""
+        say(f"Total trajectories: {self.num_traj}")
+        say(f"Total transitions: {self.num_transition}")
+        say(f"Average returns: {self.avg_ret}")
+        say(f"Std for returns: {self.std_ret}")
+        say(
+            f"Split by {self.split}: {len(self.train_indices)} training, "
+            f"{len(self.val_indices)} validation samples"
         )
 
     def plot(self, path: str | Path | None = None) -> None:

@@ -1,4 +1,9 @@
-"""The exception family of `bc`: every message says what was expected, what was found, and where."""
+"""The exception family of `bc`: every message says what was expected, what was found, and where.
+
+Every class is a `BCError`. Where SB2 raised `ValueError` (a bad argument, a dataset or space
+that does not fit) ours are also `ValueError`s, and a missing file is also a
+`FileNotFoundError`, so code written against SB2 that catches those keeps working.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,11 @@ class BCError(Exception):
     """Base class of every error `bc` raises on purpose; its message is one line for a user."""
 
 
-class DatasetError(BCError):
+class InvalidArgumentError(BCError, ValueError):
+    """An argument has a value the function cannot take (SB2 raised `ValueError`)."""
+
+
+class DatasetError(BCError, ValueError):
     """A dataset file is unreadable or breaks the format; lists every problem found at once."""
 
     def __init__(self, path: str | Path | None, problems: Sequence[str]) -> None:
@@ -25,19 +34,23 @@ class DatasetError(BCError):
         super().__init__(message)
 
 
-class MissingImagesError(DatasetError):
+class DatasetNotFoundError(DatasetError, FileNotFoundError):
+    """The dataset file does not exist (nor any episode in its journal)."""
+
+
+class MissingImagesError(DatasetError, FileNotFoundError):
     """Image files referenced by a dataset are missing or unreadable."""
 
 
-class UnsupportedSpaceError(BCError):
+class UnsupportedSpaceError(BCError, ValueError):
     """A Gymnasium space this project cannot record or train on."""
 
 
-class SpaceMismatchError(BCError):
+class SpaceMismatchError(BCError, ValueError):
     """A dataset's observations or actions do not fit an env's (or a policy's) spaces."""
 
 
-class EnvError(BCError):
+class EnvError(BCError, ValueError):
     """An env could not be made: unknown id, bad kwargs, missing extra."""
 
 
@@ -45,11 +58,15 @@ class DatasetWriteError(BCError):
     """Writing a dataset failed (a full disk, no permission); nothing on disk was corrupted."""
 
 
-class PolicyFileError(BCError):
+class PolicyFileError(BCError, ValueError):
     """A policy file is missing, corrupt, or was not written by `bc`."""
 
 
-class ExpertError(BCError):
+class PolicyNotFoundError(PolicyFileError, FileNotFoundError):
+    """The policy file does not exist."""
+
+
+class ExpertError(BCError, ValueError):
     """An expert spec cannot be resolved, or an expert returned an invalid action."""
 
 
@@ -66,7 +83,7 @@ class LimitError(DatasetError):
             self.args = ("; ".join(self.problems),)
 
 
-class UsageError(BCError):
+class UsageError(BCError, ValueError):
     """A command-line argument or parameter value is invalid (the CLI exits with code 2)."""
 
 

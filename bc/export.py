@@ -9,7 +9,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from bc.errors import BCError
+from bc.errors import BCError, InvalidArgumentError
 
 
 def export_frames(frames: Iterable[np.ndarray], path: str | Path, fps: float = 30.0) -> Path:
@@ -32,7 +32,7 @@ def export_frames(frames: Iterable[np.ndarray], path: str | Path, fps: float = 3
     suffix = out.suffix.lower()
     stack = [_rgb(f) for f in frames]
     if not stack:
-        raise BCError("nothing to export: no frames")
+        raise InvalidArgumentError("nothing to export: no frames")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp{suffix}")
     if suffix == ".gif":
@@ -46,7 +46,7 @@ def export_frames(frames: Iterable[np.ndarray], path: str | Path, fps: float = 3
             ) from exc
         iio.imwrite(tmp, _even(np.stack(stack)), fps=fps, codec="libx264", macro_block_size=1)
     else:
-        raise BCError(f"cannot export to {out.name}: use a .gif or .mp4 file name")
+        raise InvalidArgumentError(f"cannot export to {out.name}: use a .gif or .mp4 file name")
     tmp.replace(out)
     return out
 

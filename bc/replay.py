@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc.errors import BCError, DatasetError, MissingImagesError
+from bc.errors import BCError, DatasetError, InvalidArgumentError, MissingImagesError
 from bc.images import read_image
 from bc.spaces import env_action
 from bc.storage import DatasetArrays
@@ -76,7 +76,9 @@ class EpisodeReplay:
         self._cursor = -1  # env state: observation of step `_cursor` is current
         if not data.is_image:
             if env is None:
-                raise BCError("replaying a vector-observation episode needs its env to re-simulate")
+                raise InvalidArgumentError(
+                    "replaying a vector-observation episode needs its env to re-simulate"
+                )
             if self.seed < 0:
                 raise BCError(
                     f"episode {self.index} has no stored seed (an SB2 file?): it cannot be "
@@ -112,7 +114,9 @@ class EpisodeReplay:
         assert self._env is not None
         frame = self._env.render()
         if frame is None:
-            raise BCError("the env rendered nothing: make it with render_mode='rgb_array'")
+            raise InvalidArgumentError(
+                "the env rendered nothing: make it with render_mode='rgb_array'"
+            )
         return np.asarray(frame)
 
     def _seek(self, step: int) -> None:

@@ -17,7 +17,13 @@ import numpy as np
 from gymnasium import spaces
 
 from bc import archive_guard, journal
-from bc.errors import DatasetError, DatasetWriteError, MissingImagesError, UnsupportedSpaceError
+from bc.errors import (
+    DatasetError,
+    DatasetNotFoundError,
+    DatasetWriteError,
+    MissingImagesError,
+    UnsupportedSpaceError,
+)
 from bc.images import resolve_image_path, resolve_image_paths
 from bc.limits import Limits
 from bc.limits import resolve as resolve_limits
@@ -453,7 +459,7 @@ def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
 def _precheck(path: Path, limits: Limits) -> None:
     """Refuse a path that is no archive, or whose sizes break `limits`, before numpy reads it."""
     if not os.path.exists(path):  # os.path: a name too long is "no such file", not an OSError
-        raise DatasetError(path, ["no such file"])
+        raise DatasetNotFoundError(path, ["no such file"])
     if os.path.isdir(path):
         raise DatasetError(path, ["is a folder, expected an .npz archive"])
     if not os.path.isfile(path):
@@ -563,7 +569,9 @@ def load(
         pieces.append(replace(piece, path=path))
         pending += piece.n_episodes
     if not pieces:
-        raise DatasetError(path, ["no such file, and no recoverable episodes in its journal"])
+        raise DatasetNotFoundError(
+            path, ["no such file, and no recoverable episodes in its journal"]
+        )
     data = replace(concatenate(pieces), path=path, pending_episodes=pending)
     if check_images and data.is_image:
         check_image_files(data)

@@ -27,12 +27,23 @@ def _kwargs(text: str) -> dict[str, object]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line (see `recorder-app --help`)."""
+    from bc import __version__
+    from bc.cli.options import HelpFormatter
+
     p = argparse.ArgumentParser(
         prog="recorder-app",
         description="Record your own play of a Gymnasium env as a Stable-Baselines-2 dataset.",
+        formatter_class=HelpFormatter,
     )
-    p.add_argument("--env", default="CartPole-v1", help="env id (default: CartPole-v1)")
-    p.add_argument("--env-kwargs", default={}, type=_kwargs, help="gym.make kwargs as JSON")
+    p.add_argument("--version", action="version", version=f"recorder-app {__version__}")
+    p.add_argument("--env", metavar="ID", default="CartPole-v1", help="Gymnasium env id")
+    p.add_argument(
+        "--env-kwargs",
+        metavar="JSON",
+        default={},
+        type=_kwargs,
+        help="keyword arguments for gym.make, as JSON",
+    )
     p.add_argument("--dataset", type=Path, help="dataset .npz (default: ./expert_<env>.npz)")
     p.add_argument("--fps", type=float, help="target steps per second (default: the env's own)")
     p.add_argument("--countdown", type=float, default=3.0, help="seconds before each episode")

@@ -1,18 +1,19 @@
-"""The app's shortcuts as data: the table in assets/shortcuts.json, with user overrides."""
+"""The app's shortcuts as data: the shipped table (assets/shortcuts.json), with user overrides."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from recorder_app import paths
+
 log = logging.getLogger(__name__)
 
-DEFAULT_TABLE = Path(__file__).resolve().parents[1] / "assets" / "shortcuts.json"
+DEFAULT_TABLE = paths.asset("shortcuts.json")
 MODIFIERS = ("Ctrl", "Shift", "Alt", "Meta")
 
 
@@ -42,9 +43,8 @@ class Shortcut:
 
 
 def config_dir() -> Path:
-    """The user's config folder for this app ($XDG_CONFIG_HOME/demo-recorder or ~/.config/...)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "demo-recorder"
+    """The user's config folder for this app (see `recorder_app.paths.user_config_dir`)."""
+    return paths.user_config_dir()
 
 
 def user_shortcuts_path() -> Path:

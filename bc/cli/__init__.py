@@ -1,4 +1,8 @@
-"""The `bc` command: sub-commands register themselves from one module per group."""
+"""The `demorec` command: sub-commands register themselves from one module per group.
+
+Exit codes: 0 ok, 1 failure or problems found, 2 usage (a bad or missing argument), 130 on Ctrl+C.
+`python -m bc` runs the same command.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from bc.cli.options import HelpFormatter, Parser, add_verbosity, log_level, set_quiet
 from bc.errors import BCError, UsageError
+
+PROG = "demorec"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -20,11 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every available sub-command registered."""
     import importlib
 
-    parser = argparse.ArgumentParser(
-        prog="bc",
+    from bc import __version__
+
+    parser = Parser(
+        prog=PROG,
         description="Record, inspect and train on Stable-Baselines-2 expert datasets.",
+        epilog="Exit codes: 0 ok, 1 failure or problems found, 2 usage. "
+        "'demorec COMMAND --help' describes each command.",
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    add_verbosity(parser, top_level=True)
     limits = parser.add_argument_group("limits on untrusted files (see docs/format.md)")
     limits.add_argument(
         "--max-bytes",
@@ -53,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for command in sub.choices.values():
+        # One style for every sub-command, also those registered by modules added later.
+        command.formatter_class = HelpFormatter
+        if command.description is None:
+            command.description = _help_of(sub, command.prog)
+        add_verbosity(command, top_level=False)
     return parser
 
 
@@ -66,14 +86,25 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+
+
+def _help_of(sub: Any, prog: str) -> str | None:
+    name = prog.rsplit(" ", 1)[-1]
+    for action in sub._choices_actions:
+        text = str(action.help or "")
+        if action.dest == name and text:
+            return text[0].upper() + text[1:] + "."
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `bc` command; errors print one line on stderr: exit 2 for usage, 1 otherwise."""
+    """Run the `demorec` command; errors print one line on stderr: exit 2 for usage, 1 otherwise."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level(args), format="%(levelname)s %(name)s: %(message)s")
+    set_quiet(getattr(args, "quiet", 0) > 0)
     handler: Handler = args.handler
-    where = f"{parser.prog} {args.command}"
+    where = f"{PROG} {args.command}"
     try:
         from bc import limits
 
@@ -96,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{where}: error: {one_line(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug, not bad input: still one line, the traceback with -v
-        if args.verbose:
+        if getattr(args, "verbose", 0):
             traceback.print_exc()
         print(
             f"{where}: internal error: {type(exc).__name__}: {one_line(exc)} "

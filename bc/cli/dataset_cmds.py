@@ -1,4 +1,4 @@
-"""`bc record`, `bc info`, `bc check`, `bc plot`: make and inspect expert datasets."""
+"""`demorec record`, `info`, `check`, `plot`, `export`: make and inspect expert datasets."""
 
 from __future__ import annotations
 
@@ -12,18 +12,33 @@ from typing import Any
 import numpy as np
 
 from bc import storage
-from bc.errors import BCError, DatasetError, UsageError
+from bc.cli.options import (
+    add_env_options,
+    deprecated,
+    env_choice,
+    progress,
+    require_env,
+    with_progress,
+)
+from bc.errors import BCError, DatasetError, EnvError, UsageError
 from bc.plots import write_returns_histogram
 
 
 def register(sub: Any) -> None:
-    """Add the dataset sub-commands to the `bc` parser."""
+    """Add the dataset sub-commands to the `demorec` parser."""
     rec = sub.add_parser(
         "record",
         help="record episodes of a scripted expert",
-        description="Record episodes of a scripted expert (module:callable) into an SB2 dataset.",
+        description="Record episodes of a scripted expert (module:callable, obs -> action) into "
+        "an SB2 expert dataset; each episode is on disk as soon as it ends.",
     )
-    rec.add_argument("env", help="Gymnasium env id, e.g. CartPole-v1")
+    rec.add_argument(
+        "legacy_env",
+        nargs="?",
+        metavar="ENV",
+        help="deprecated: the env id as a positional argument; use --env",
+    )
+    add_env_options(rec, "record in", from_dataset=False)
     rec.add_argument(
         "--expert",
         default="bc.experts:random_expert",
@@ -31,52 +46,65 @@ def register(sub: Any) -> None:
         "bc.experts:lunar_lander_heuristic, bc.experts:random_expert)",
     )
     rec.add_argument("--out", required=True, help="dataset path (.npz)")
-    rec.add_argument("--episodes", type=int, default=10, help="episodes to record (default 10)")
-    rec.add_argument("--seed", type=int, default=None, help="seed of the first episode")
-    rec.add_argument("--append", action="store_true", help="add to an existing dataset")
+    rec.add_argument("--episodes", type=int, default=10, help="episodes to record")
     rec.add_argument(
-        "--env-kwargs",
-        default="{}",
-        help='JSON keyword arguments for the env, e.g. {"continuous": true}',
+        "--seed", type=int, default=None, help="seed of the first episode (default: random)"
     )
-    rec.add_argument("--image-folder", default="recorded_images", help="for image observations")
+    rec.add_argument(
+        "--append",
+        action="store_true",
+        help="add to an existing dataset (without --env: in the env it was recorded in)",
+    )
+    rec.add_argument(
+        "--image-folder", default="recorded_images", help="folder for image observations' PNGs"
+    )
     rec.set_defaults(handler=_record)
 
-    info = sub.add_parser("info", help="summarise a dataset and list its episodes")
-    info.add_argument("dataset")
-    info.add_argument("--episodes", action="store_true", help="print the per-episode table")
-    info.add_argument("--json", action="store_true", help="machine-readable summary")
+    info = sub.add_parser(
+        "info",
+        help="summarise a dataset and list its episodes",
+        description="Summarise a dataset: env, episodes, steps, returns, spaces, format.",
+    )
+    info.add_argument("dataset", help="dataset path (.npz), ours or SB2's")
+    info.add_argument("--episodes", action="store_true", help="also print the per-episode table")
+    info.add_argument("--json", action="store_true", help="print the summary as JSON")
     info.set_defaults(handler=_info)
 
-    check = sub.add_parser("check", help="validate a dataset (exit 1 on problems)")
-    check.add_argument("dataset")
-    check.add_argument("--env", help="also check that it fits this env id's spaces")
-    check.add_argument("--env-kwargs", default="{}", help="JSON keyword arguments for --env")
+    check = sub.add_parser(
+        "check",
+        help="validate a dataset (exit 1 on problems)",
+        description="Validate a dataset: keys, lengths, dtypes, image files, and that it fits "
+        "the env's spaces. Exit 0 when it is sound, 1 when problems were found.",
+    )
+    check.add_argument("dataset", help="dataset path (.npz), ours or SB2's")
+    add_env_options(check, "check the dataset's spaces against")
     check.set_defaults(handler=_check)
 
-    plot = sub.add_parser("plot", help="write a histogram of episode returns to a PNG")
-    plot.add_argument("dataset")
-    plot.add_argument("--out", help="PNG path (default: <dataset>_returns.png)")
+    plot = sub.add_parser(
+        "plot",
+        help="write a histogram of episode returns to a PNG",
+        description="Write a histogram of the dataset's episode returns to a PNG "
+        "(needs the plot extra: matplotlib).",
+    )
+    plot.add_argument("dataset", help="dataset path (.npz)")
+    plot.add_argument(
+        "--out", default=None, help="PNG path (default: <dataset>_returns.png beside the dataset)"
+    )
     plot.set_defaults(handler=_plot)
 
-    export = sub.add_parser("export", help="write a recorded episode as a GIF or MP4")
-    export.add_argument("dataset")
-    export.add_argument("--episode", type=int, default=0, help="episode index (default 0)")
-    export.add_argument("--out", required=True, help="output file, .gif or .mp4")
-    export.add_argument("--fps", type=float, default=30.0)
-    export.add_argument("--env-kwargs", default=None, help="JSON env kwargs (default: as recorded)")
-    export.add_argument(
-        "--trust-env-module",
-        action="store_true",
-        help="allow the env id stored in the file to import its module (module:EnvName)",
+    export = sub.add_parser(
+        "export",
+        help="write a recorded episode as a GIF or MP4",
+        description="Write one recorded episode as a GIF or MP4: from its PNG files (image "
+        "datasets), else re-simulated from its stored seed and actions (MP4 needs the video "
+        "extra).",
     )
+    export.add_argument("dataset", help="dataset path (.npz)")
+    export.add_argument("--episode", type=int, default=0, help="episode index")
+    export.add_argument("--out", required=True, help="output file, .gif or .mp4")
+    export.add_argument("--fps", type=float, default=30.0, help="frames per second")
+    add_env_options(export, "re-simulate the episode in")
     export.set_defaults(handler=_export)
-
-
-def _env_kwargs(text: str) -> dict[str, Any]:
-    from bc.envs import parse_env_kwargs  # gymnasium loads only for commands that need it
-
-    return parse_env_kwargs(text, "--env-kwargs")
 
 
 SEED_MAX = 2**63 - 1
@@ -112,20 +140,17 @@ def _check_record_args(args: argparse.Namespace) -> None:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from bc.envs import make_env
     from bc.experts import load_expert
     from bc.record import generate_expert_traj
 
     _check_record_args(args)
-    kwargs = _env_kwargs(args.env_kwargs)
-    env = make_env(args.env, render_mode=None, **kwargs)
+    choice = require_env(_legacy_env(args), _existing_metadata(args), "record")
+    env = choice.make(args, render_mode=None)
     try:
         expert = load_expert(args.expert, env)
-        with tqdm(total=args.episodes, unit="ep", file=sys.stderr, disable=None) as bar:
+        with progress(args.episodes, "ep", "recording") as bar:
 
-            def progress(summary: Any) -> None:
+            def on_episode(summary: Any) -> None:
                 bar.update(1)
                 bar.set_postfix(ret=f"{summary.ret:.1f}", len=summary.length)
 
@@ -137,8 +162,12 @@ def _record(args: argparse.Namespace) -> int:
                 image_folder=args.image_folder,
                 seed=args.seed,
                 append=args.append,
-                metadata={"env_id": args.env, "env_kwargs": kwargs, "expert": args.expert},
-                callback=progress,
+                metadata={
+                    "env_id": choice.env_id,
+                    "env_kwargs": choice.kwargs,
+                    "expert": args.expert,
+                },
+                callback=on_episode,
             )
     finally:
         env.close()
@@ -154,6 +183,24 @@ def _record(args: argparse.Namespace) -> int:
 def _finite(value: float) -> float | None:
     """A number for JSON: NaN and infinities become None (null)."""
     return value if math.isfinite(value) else None
+
+
+def _legacy_env(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold the deprecated positional env id into `--env`."""
+    if args.legacy_env:
+        if args.env and args.env != args.legacy_env:
+            raise UsageError(f"two envs given: {args.legacy_env} and --env {args.env}")
+        deprecated(f"the env as a positional argument; use --env {args.legacy_env}")
+        args.env = args.legacy_env
+    return args
+
+
+def _existing_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The metadata of the dataset `record --append` adds to, if there is one."""
+    path = storage.normalise_path(args.out)
+    if not args.append or not path.exists():
+        return None
+    return storage.load(path, check_images=False).metadata
 
 
 def _summary(data: storage.DatasetArrays) -> dict[str, Any]:
@@ -232,17 +279,13 @@ def _check(args: argparse.Namespace) -> int:
     from bc.checks import check_dataset
 
     path = storage.normalise_path(args.dataset)
-    env = None
-    if args.env:
-        from bc.envs import make_env
-
-        env = make_env(args.env, render_mode=None, **_env_kwargs(args.env_kwargs))
+    env, warnings = _env_to_check_against(args, path)
     try:
         report = check_dataset(path, env)
     finally:
         if env is not None:
             env.close()
-    for warning in report.warnings:
+    for warning in [*warnings, *report.warnings]:
         print(f"warning: {warning}")
     if report.problems:
         for problem in report.problems:
@@ -253,6 +296,29 @@ def _check(args: argparse.Namespace) -> int:
     assert data is not None
     print(f"{path}: ok ({data.n_episodes} episodes, {data.n_steps} steps)")
     return 0
+
+
+def _env_to_check_against(args: argparse.Namespace, path: Path) -> tuple[Any, list[str]]:
+    """The env `check` compares spaces with (`--env`, else the recorded one), and notes.
+
+    An env given with `--env` must be made; the recorded one may need an extra (or a trusted
+    module) this machine lacks, and then the spaces are not checked, with a warning.
+    """
+    metadata = None
+    if not args.env:
+        try:
+            metadata = storage.load(path, check_images=False).metadata
+        except BCError:
+            return None, []  # check_dataset reports why the file does not load
+    choice = env_choice(args, metadata)
+    if choice is None:
+        return None, []
+    try:
+        return choice.make(args, render_mode=None), []
+    except EnvError as exc:
+        if not choice.from_metadata:
+            raise
+        return None, [f"spaces not checked against the recorded env: {exc}"]
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -276,7 +342,6 @@ def _export(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.fps) and 0 < args.fps <= MAX_FPS):
         raise UsageError(f"--fps must be a positive number up to {MAX_FPS:g}, got {args.fps}")
     _check_out(args.out)
-    kwargs_given = _env_kwargs(args.env_kwargs) if args.env_kwargs else None
     data = storage.load(args.dataset, check_images=False)
     if not -data.n_episodes <= args.episode < data.n_episodes:
         raise DatasetError(
@@ -284,17 +349,18 @@ def _export(args: argparse.Namespace) -> int:
         )
     env = None
     if not data.is_image:
-        env_id = data.metadata.get("env_id")
-        if not env_id or not isinstance(env_id, str):
-            raise BCError("the dataset names no env id, so its episodes cannot be re-simulated")
-        stored = data.metadata.get("env_kwargs") or {}
-        if kwargs_given is None and not isinstance(stored, dict):
-            raise DatasetError(data.path, [f"metadata env_kwargs is not an object: {stored!r}"])
-        kwargs = kwargs_given if kwargs_given is not None else dict(stored)
-        env = make_env(env_id, trust_module=args.trust_env_module, **kwargs)
+        choice = env_choice(args, data.metadata)
+        if choice is None:
+            raise UsageError(
+                "the dataset names no env id, so its episodes cannot be re-simulated: give --env"
+            )
+        env = choice.make(args)
     try:
         replay = EpisodeReplay(data, args.episode, env)
-        out = export_frames((replay.frame(i) for i in range(len(replay))), args.out, args.fps)
+        frames = (replay.frame(i) for i in range(len(replay)))
+        out = export_frames(
+            with_progress(frames, len(replay), "frame", "exporting"), args.out, args.fps
+        )
     finally:
         if env is not None:
             env.close()

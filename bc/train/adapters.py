@@ -151,6 +151,6 @@ def make_adapter(model: Any, device: torch.device) -> ModelAdapter:
 
     if is_sb3_model(model):
         return SB3Adapter(model)
-    raise BCError(
+    raise InvalidArgumentError(
         f"pretrain needs a bc.Policy or a Stable-Baselines3 model, got {type(model).__name__}"
     )

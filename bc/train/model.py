@@ -11,10 +11,11 @@ import gymnasium as gym
 
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
-from bc.errors import BCError, PolicyFileError
+from bc.errors import BCError, InvalidArgumentError, PolicyFileError
 from bc.train.config import DEFAULT_LEARNING_RATE
 from bc.train.loop import History, pretrain
 from bc.train.policies import Policy
+from bc.verbose import pretrain_printer, say
 
 _KINDS = {"MlpPolicy": "mlp", "CnnPolicy": "cnn", "auto": "auto", "mlp": "mlp", "cnn": "cnn"}
 
@@ -29,9 +30,10 @@ class BC:
         policy_kwargs: e.g. {"hidden": (64, 64)}.
         seed: seeds torch at the first `pretrain`.
         device: "auto", "cpu" or "cuda".
+        verbose: 1 prints SB2's `pretrain` progress (epoch, training and validation loss).
 
     Raises:
-        BCError: an unknown policy name.
+        InvalidArgumentError: an unknown policy name (also a ValueError).
     """
 
     def __init__(
@@ -45,7 +47,7 @@ class BC:
         verbose: int = 0,
     ) -> None:
         if policy not in _KINDS:
-            raise BCError(f"policy must be one of {', '.join(_KINDS)}, got {policy!r}")
+            raise InvalidArgumentError(f"policy must be one of {', '.join(_KINDS)}, got {policy!r}")
         self.policy_name = policy
         self.env = make_env(env) if isinstance(env, str) else env
         self.learning_rate = learning_rate
@@ -83,6 +85,9 @@ class BC:
         policy = self.policy or self._build(dataset.observation_space, dataset.action_space)
         kwargs.setdefault("seed", self.seed)
         kwargs.setdefault("device", self.device)
+        if self.verbose > 0:  # SB2's prints: progress every val_interval epochs, then "done"
+            say("Pretraining with Behavior Cloning...")
+            kwargs["callback"] = pretrain_printer(n_epochs, val_interval, kwargs.get("callback"))
         self.history: History = pretrain(
             policy,
             dataset,
@@ -92,12 +97,20 @@ class BC:
             val_interval,
             **kwargs,
         )
+        if self.verbose > 0:
+            say("Pretraining done.")
         return self
 
     def predict(
-        self, observation: Any, state: Any = None, mask: Any = None, deterministic: bool = True
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+        *,
+        mask: Any = None,
     ) -> tuple[Any, None]:
-        """Return `(action, None)` for one observation or a batch."""
+        """Return `(action, None)` for an observation or a batch (SB3's signature, SB2's mask)."""
         if self.policy is None:
             raise BCError("the model has no policy yet: give it an env or pretrain it first")
         return self.policy.predict(observation, deterministic=deterministic)

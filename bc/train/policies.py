@@ -14,7 +14,12 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from bc.errors import PolicyFileError, SpaceMismatchError, UnsupportedSpaceError
+from bc.errors import (
+    PolicyFileError,
+    PolicyNotFoundError,
+    SpaceMismatchError,
+    UnsupportedSpaceError,
+)
 from bc.spaces import check_supported, describe_space, is_image_space, space_from_description
 
 POLICY_FORMAT = 1
@@ -238,9 +243,19 @@ class Policy(nn.Module):
         return bool(obs.shape == self.observation_space.shape)
 
     def predict(
-        self, observation: Any, state: Any = None, mask: Any = None, deterministic: bool = True
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+        *,
+        mask: Any = None,
     ) -> tuple[Any, None]:
         """Return `(action, None)` for one observation, `(actions, None)` for a batch (as SB3).
+
+        SB3's signature, so SB3's `evaluate_policy` and `predict(obs, deterministic=True)` work;
+        SB2's `mask=` is accepted too. The policy has no recurrent state: `state`,
+        `episode_start` and `mask` are ignored.
 
         Raises:
             SpaceMismatchError: the observation does not fit the observation space.
@@ -318,7 +333,7 @@ class Policy(nn.Module):
         if not p.exists() and p.with_name(p.name + ".zip").exists():
             p = p.with_name(p.name + ".zip")
         if not p.is_file():
-            raise PolicyFileError(f"{p}: no such policy file")
+            raise PolicyNotFoundError(f"{p}: no such policy file")
         try:
             with zipfile.ZipFile(p) as zf:
                 spec = json.loads(_read_member(zf, "spec.json", MAX_SPEC_BYTES, p))

@@ -1,6 +1,6 @@
-"""Key and gamepad bindings: JSON data in assets/, parsed into frozen dataclasses, per env.
+"""Key and gamepad bindings: JSON data in recorder_app/assets/, parsed into frozen dataclasses.
 
-Pure data and parsing: no Qt, no SDL. See assets/README.md for the file format.
+Pure data and parsing: no Qt, no SDL. See recorder_app/assets/README.md for the file format.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from recorder_app.input.names import (
     is_pad_name,
     is_raw_pad_name,
 )
+from recorder_app import paths
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "bindings"
+ASSETS = paths.asset("bindings")
 
 
 class BindingsError(BCError):
@@ -310,12 +311,8 @@ def read_file(path: Path) -> Bindings:
 
 
 def user_config_dir() -> Path:
-    """The user's config folder: $DEMO_RECORDER_CONFIG_DIR, else <XDG config>/demo-recorder."""
-    explicit = os.environ.get("DEMO_RECORDER_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "demo-recorder"
+    """The user's config folder (see `recorder_app.paths.user_config_dir`)."""
+    return paths.user_config_dir()
 
 
 def file_name(env_id: str, kind: str) -> str:

@@ -39,6 +39,7 @@ def _collect_qt_garbage(qapp: Any) -> Iterator[None]:
 def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in a fresh folder with a fresh user config (no bindings or shortcuts leak in)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("DEMO_RECORDER_CONFIG_DIR", raising=False)  # it would win over XDG
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -1,4 +1,4 @@
-"""The `bc` command's dataset sub-commands, run as a user runs them."""
+"""The `demorec` command's dataset sub-commands, run as a user runs them."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def test_record_info_check_plot(tmp_path, capsys):
         main(
             [
                 "record",
+                "--env",
                 "CartPole-v1",
                 "--expert",
                 "bc.experts:cartpole_balance",
@@ -44,7 +45,20 @@ def test_record_info_check_plot(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     short = tmp_path / "short.npz"
     assert (
-        main(["record", "CartPole-v1", "--episodes", "2", "--seed", "0", "--out", str(short)]) == 0
+        main(
+            [
+                "record",
+                "--env",
+                "CartPole-v1",
+                "--episodes",
+                "2",
+                "--seed",
+                "0",
+                "--out",
+                str(short),
+            ]
+        )
+        == 0
     )
     capsys.readouterr()
     assert main(["export", str(short), "--episode", "1", "--out", str(tmp_path / "ep1.gif")]) == 0
@@ -59,6 +73,7 @@ def test_record_lunar_lander_heuristic_and_random(tmp_path, capsys):
         main(
             [
                 "record",
+                "--env",
                 "LunarLander-v3",
                 "--expert",
                 "bc.experts:lunar_lander_heuristic",
@@ -76,6 +91,7 @@ def test_record_lunar_lander_heuristic_and_random(tmp_path, capsys):
         main(
             [
                 "record",
+                "--env",
                 "LunarLander-v3",
                 "--env-kwargs",
                 '{"continuous": true}',
@@ -89,7 +105,10 @@ def test_record_lunar_lander_heuristic_and_random(tmp_path, capsys):
         )
         == 0
     )
-    assert main(["record", "Pendulum-v1", "--episodes", "1", "--out", str(tmp_path / "pe")]) == 0
+    assert (
+        main(["record", "--env", "Pendulum-v1", "--episodes", "1", "--out", str(tmp_path / "pe")])
+        == 0
+    )
     with np.load(tmp_path / "llc.npz") as npz:
         assert npz["actions"].shape[1:] == (2,)
 
@@ -104,32 +123,40 @@ def test_check_reports_problems_with_exit_1(tmp_path, capsys, sb2_cartpole):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["info", "missing.npz"], "bc info: error: missing.npz: no such file"),
+        (["info", "missing.npz"], 1, "demorec info: error: missing.npz: no such file"),
         (
-            ["record", "NoSuchEnv-v9", "--out", "x"],
-            "bc record: error: unknown env id 'NoSuchEnv-v9'",
+            ["record", "--env", "NoSuchEnv-v9", "--out", "x"],
+            1,
+            "demorec record: error: unknown env id 'NoSuchEnv-v9'",
         ),
         (
-            ["record", "CartPole-v1", "--expert", "os:nothing", "--out", "x"],
-            "bc record: error: module 'os' has no expert 'nothing'",
+            ["record", "--env", "CartPole-v1", "--expert", "os:nothing", "--out", "x"],
+            1,
+            "demorec record: error: module 'os' has no expert 'nothing'",
         ),
         (
-            ["record", "CartPole-v1", "--expert", "noexpert", "--out", "x"],
-            "bc record: error: expert must be given as 'module:callable'",
+            ["record", "--env", "CartPole-v1", "--expert", "noexpert", "--out", "x"],
+            1,
+            "demorec record: error: expert must be given as 'module:callable'",
         ),
         (
-            ["record", "CartPole-v1", "--env-kwargs", "[1]", "--out", "x"],
-            "bc record: error: --env-kwargs must be a JSON object",
+            ["record", "--env", "Blackjack-v1", "--out", "x"],
+            1,
+            "demorec record: error: unsupported observation space Tuple",
         ),
         (
-            ["record", "Blackjack-v1", "--out", "x"],
-            "bc record: error: unsupported observation space Tuple",
+            ["record", "--env", "CartPole-v1", "--env-kwargs", "[1]", "--out", "x"],
+            2,
+            "demorec record: error: argument --env-kwargs: must be a JSON object",
         ),
+        (["record", "--out", "x"], 2, "demorec record: error: record needs an env: give --env"),
+        (["info"], 2, "demorec info: error: the following arguments are required: dataset"),
+        (["info", "x.npz", "--bogus"], 2, "demorec: error: unrecognized arguments: --bogus"),
     ],
 )
-def test_errors_are_one_line_with_nonzero_exit(tmp_path, args, message):
+def test_errors_are_one_line_with_their_exit_code(tmp_path, args, code, message):
     proc = subprocess.run(
         [sys.executable, "-m", "bc", *args],
         capture_output=True,
@@ -137,8 +164,7 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, args, message):
         cwd=tmp_path,
         timeout=60,
     )
-    usage = "--env-kwargs" in args  # a bad argument is a usage error (2), the rest fail (1)
-    assert proc.returncode == (2 if usage else 1)
+    assert proc.returncode == code, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), proc.stderr
     assert "Traceback" not in proc.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import pickle
 
 import numpy as np
@@ -30,12 +29,11 @@ def _traj(lengths, obs_dim=2):
     }
 
 
-def test_real_sb2_file_with_the_seeds_example(sb2_cartpole, caplog):
-    caplog.set_level(logging.INFO, logger="bc.dataset")
+def test_real_sb2_file_with_the_seeds_example(sb2_cartpole, capsys):
     ds = bc.ExpertDataset(expert_path=str(sb2_cartpole), traj_limitation=1, batch_size=128)
     assert ds.num_traj == 1 and ds.num_transition == 500
     assert ds.avg_ret == ds.returns[0] and len(ds.returns) == 1
-    assert "Total trajectories: 1" in caplog.text
+    assert "Total trajectories: 1" in capsys.readouterr().out  # printed, as SB2's verbose=1
     obs, actions = ds.get_next_batch("train")
     assert obs.shape == (128, 4) and actions.shape == (128, 1) and actions.dtype == np.int64
     assert str(ds.action_space) == "Discrete(2)"

@@ -177,7 +177,7 @@ def test_cli_train_and_eval(tmp_path, capsys, sb2_cartpole):
                 "3",
                 "--traj-limitation",
                 "3",
-                "--eval-env",
+                "--env",
                 "CartPole-v1",
                 "--eval-episodes",
                 "2",
