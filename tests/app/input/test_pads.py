@@ -201,7 +201,32 @@ def test_a_mapped_pad_hot_plugs_unplugs_and_is_picked_again():
 
 
 def test_pads_are_reopened_after_an_env_shuts_sdl_down():
-    """Gymnasium's pygame-rendered envs call pygame.quit() in close(): pads must come back."""
+    """Gymnasium's pygame-rendered envs call pygame.quit() in close(): pads must come back.
+
+    Runs in a child process: shutting SDL down for a whole process that other tests' threads
+    and windows share is what this test provokes, and it must not take the test run with it.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    code = "from tests.app.input.test_pads import _reopen_scenario; _reopen_scenario()"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "reopened" in proc.stdout
+
+
+def _reopen_scenario() -> None:
+    """The scenario of the test above, in this process: SDL shut down, the pad found again."""
     manager = GamepadManager()
     pad = LayoutPad(HAT_PAD)
     _select(manager, "Hat Pad")
@@ -217,6 +242,7 @@ def test_pads_are_reopened_after_an_env_shuts_sdl_down():
         again.dpad("Up")
         manager.poll()
         assert "Pad:DpadUp" in manager.state().input_names()
+        print("reopened")
     finally:
         again.detach()
         manager.poll()
