@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import sys
+import threading
 from typing import Any
 
 import gymnasium as gym
@@ -110,6 +111,7 @@ def make_env(
         raise EnvError(f"cannot make {env_id}: {exc}") from exc
     except Exception as exc:  # an env's constructor may raise anything on bad kwargs
         raise EnvError(f"cannot make {env_id}: {type(exc).__name__}: {exc}") from exc
+    env = KeepSDLRunning(env)
     try:
         check_supported(env.observation_space, "observation")
         check_supported(env.action_space, "action")
@@ -117,6 +119,39 @@ def make_env(
         env.close()
         raise
     return env
+
+
+_quit_lock = threading.Lock()
+
+
+class KeepSDLRunning(gym.Wrapper):  # type: ignore[misc]
+    """An env whose `close()` does not shut SDL down for the whole process.
+
+    Gymnasium's pygame-rendered envs (CartPole, LunarLander, CarRacing...) call `pygame.quit()`
+    in `close()`, even when they only rendered into an off-screen surface. That ends SDL for
+    every part of the process: the app's gamepads die, and a thread polling them at that moment
+    can crash. Closing through this wrapper turns those two calls into no-ops for its duration.
+    """
+
+    def close(self) -> None:
+        """Close the env, leaving pygame (and SDL) initialised."""
+        pygame = sys.modules.get("pygame")
+        if pygame is None:
+            self.env.close()
+            return
+        with _quit_lock:
+            saved = getattr(pygame, "quit", None), getattr(pygame.display, "quit", None)
+            setattr(pygame, "quit", _no_quit)  # noqa: B010 (untyped module attributes)
+            setattr(pygame.display, "quit", _no_quit)  # noqa: B010
+            try:
+                self.env.close()
+            finally:
+                setattr(pygame, "quit", saved[0])  # noqa: B010
+                setattr(pygame.display, "quit", saved[1])  # noqa: B010
+
+
+def _no_quit() -> None:
+    """Stands in for pygame.quit() while an env closes."""
 
 
 # Families whose spaces are not Box/Discrete, or that need extra packages we do not ship.

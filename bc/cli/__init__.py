@@ -86,8 +86,6 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-
-
 def _help_of(sub: Any, prog: str) -> str | None:
     name = prog.rsplit(" ", 1)[-1]
     for action in sub._choices_actions:

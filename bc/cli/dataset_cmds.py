@@ -335,7 +335,6 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bc.envs import make_env
     from bc.export import export_frames
     from bc.replay import EpisodeReplay
 

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from tqdm import tqdm
 
-from bc.errors import BCError, UsageError
+from bc.errors import UsageError
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from bc.errors import BCError
+from bc.errors import InvalidArgumentError
 from bc.train.device import to_device
 from bc.train.policies import Policy
 

@@ -12,7 +12,7 @@ import gymnasium as gym
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.errors import BCError, InvalidArgumentError, PolicyFileError
-from bc.train.config import DEFAULT_LEARNING_RATE
+from bc.train.config import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from bc.train.loop import History, pretrain
 from bc.train.policies import Policy
 from bc.verbose import pretrain_printer, say
@@ -87,7 +87,8 @@ class BC:
         kwargs.setdefault("device", self.device)
         if self.verbose > 0:  # SB2's prints: progress every val_interval epochs, then "done"
             say("Pretraining with Behavior Cloning...")
-            kwargs["callback"] = pretrain_printer(n_epochs, val_interval, kwargs.get("callback"))
+            epochs = DEFAULT_EPOCHS if n_epochs is None else n_epochs
+            kwargs["callback"] = pretrain_printer(epochs, val_interval, kwargs.get("callback"))
         self.history: History = pretrain(
             policy,
             dataset,

@@ -17,7 +17,7 @@ from gymnasium import spaces
 from torch import nn
 
 from bc.dataset import ExpertDataset
-from bc.errors import BCError, InvalidArgumentError, SpaceMismatchError
+from bc.errors import InvalidArgumentError, SpaceMismatchError
 from bc.train.adapters import ModelAdapter, make_optimizer
 
 SUPPORTED = ("PPO", "A2C", "DQN", "SAC", "TD3", "DDPG")
@@ -37,7 +37,9 @@ def check_algorithm(name: str, action_space: Any) -> None:
     """
     upper = name.upper()
     if upper in BOX_ONLY and not isinstance(action_space, spaces.Box):
-        raise InvalidArgumentError(f"{upper} needs a continuous (Box) action space; this one is {action_space}")
+        raise InvalidArgumentError(
+            f"{upper} needs a continuous (Box) action space; this one is {action_space}"
+        )
     if upper == "DQN" and not isinstance(action_space, spaces.Discrete):
         raise InvalidArgumentError(f"DQN needs a Discrete action space; this one is {action_space}")
 
@@ -55,7 +57,9 @@ class SB3Adapter(ModelAdapter):
     def __init__(self, model: Any) -> None:
         name = type(model).__name__
         if name not in SUPPORTED:
-            raise InvalidArgumentError(f"pretraining {name} is not supported (PPO, A2C, DQN, SAC, TD3)")
+            raise InvalidArgumentError(
+                f"pretraining {name} is not supported (PPO, A2C, DQN, SAC, TD3)"
+            )
         check_algorithm(name, model.action_space)
         self.model = model
         self.name = name

@@ -16,6 +16,7 @@ import numpy as np
 from gymnasium import spaces
 
 from bc.errors import BCError, UnsupportedSpaceError
+from recorder_app import paths
 from recorder_app.input.names import (
     RAW_AXIS_TO_STANDARD,
     RAW_TO_STANDARD,
@@ -25,7 +26,6 @@ from recorder_app.input.names import (
     is_pad_name,
     is_raw_pad_name,
 )
-from recorder_app import paths
 
 ASSETS = paths.asset("bindings")
 

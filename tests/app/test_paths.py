@@ -9,7 +9,8 @@ import gymnasium as gym
 
 import recorder_app
 from recorder_app import paths
-from recorder_app.input.bindings import ASSETS, load_bindings, save_user_bindings
+from recorder_app.input import load_bindings, save_user_bindings
+from recorder_app.input.bindings import ASSETS
 from recorder_app.shortcuts import DEFAULT_TABLE, load_shortcuts, user_shortcuts_path
 from recorder_app.workers.env_list import cache_path
 
