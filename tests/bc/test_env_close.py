@@ -18,4 +18,3 @@ def test_closing_a_rendered_env_keeps_pygame_and_its_joysticks_initialised():
     env.close()  # without the wrapper, pygame.quit(): SDL down for the whole process
     assert _sdl_up()
     assert pygame.quit is not None and pygame.quit.__name__ == "quit"  # restored
-
