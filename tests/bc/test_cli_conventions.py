@@ -71,7 +71,9 @@ def test_help_shows_defaults(capsys):
         main(["train", "--help"])
     assert stop.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "passes over the training set (default: 50)" in text
+    from bc.train.config import DEFAULT_EPOCHS
+
+    assert f"passes over the training set (default: {DEFAULT_EPOCHS})" in text
     assert "(default: the env the dataset was recorded in)" in text
 
 
