@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         tr.evaluated.connect(tp.show_evaluated)
         tr.failed.connect(tp.show_failed)
         tr.done.connect(tp.show_done)
+        tr.eval_progress.connect(tp.show_eval_progress)
         tp.watch_requested.connect(self._on_watch_requested)
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
 
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
             "record": s.toggle_recording,
             "pause": s.toggle_pause,
             "step": rec.step_once,
-            "discard": rec.discard_episode,
+            "discard": self.confirm_discard,
             "end_episode": rec.end_episode,
             "slower": lambda: rec.change_fps(faster=False),
             "faster": lambda: rec.change_fps(faster=True),
@@ -327,6 +328,36 @@ class MainWindow(QMainWindow):
         editor.accepted.connect(lambda: self.session.player.bind(info))
         editor.open()
 
+    def confirm_discard(self) -> QMessageBox | None:
+        """Ask before dropping the episode being recorded (Yes restarts it from its seed).
+
+        The question is window-modal but does not block the event loop; returns it (None when
+        there is nothing to lose: not recording, or no step yet).
+        """
+        rec = self.session.recording
+        if not rec.episode_in_progress:
+            rec.discard_episode()
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard episode",
+            f"Discard the episode being recorded ({rec.last_status.step} steps) and restart it "
+            "from the same seed? It is not saved.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(rec.discard_episode)
+        box.finished.connect(self._refocus_view)
+        box.open()
+        return box
+
+    def _refocus_view(self) -> None:
+        """Back to playing after a question: the window active, the keys on the view."""
+        self.activateWindow()
+        self.view.setFocus()
+
     def show_help(self) -> HelpDialog:
         """Open the (non-modal) Help dialog; returns it."""
         info = self.session.recording.env_info
@@ -335,6 +366,7 @@ class MainWindow(QMainWindow):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+        dialog.activateWindow()  # so Escape reaches it at once
         return dialog
 
     def closeEvent(self, event: QCloseEvent | None) -> None:

@@ -125,7 +125,14 @@ class DatasetPanel(QWidget):
         self.plots.setBackground("w")
         self.returns_plot = self._add_plot("Episode returns", "return", 0)
         self.lengths_plot = self._add_plot("Episode lengths", "steps", 1)
-        self.actions_plot = self._add_plot("Actions", "action", 2)
+        self.actions_area = self.plots.addLayout(row=2, col=0)
+        self.actions_plot = self.actions_area.addPlot(row=0, col=0, title="Actions")
+        _style_plot(self.actions_plot, "action")
+        self.dim_plots: list[pg.PlotItem] = []
+        """Box actions with several dimensions: one small histogram each, named from the key map."""
+        self.no_plots_label = QLabel("Histograms of returns, lengths and actions appear here.")
+        self.no_plots_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_plots_label.setStyleSheet("color:#757575;")
         self._build_layout()
         self.open_button.clicked.connect(self._on_open_clicked)
         self.new_button.clicked.connect(self._on_new_clicked)
@@ -139,10 +146,7 @@ class DatasetPanel(QWidget):
 
     def _add_plot(self, title: str, x_label: str, row: int) -> pg.PlotItem:
         plot = self.plots.addPlot(row=row, col=0, title=title)
-        plot.setLabel("bottom", x_label)
-        plot.setLabel("left", "count")
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
+        _style_plot(plot, x_label)
         return plot
 
     def _build_layout(self) -> None:
@@ -163,7 +167,12 @@ class DatasetPanel(QWidget):
         upper_layout.addLayout(totals)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
-        splitter.addWidget(self.plots)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.no_plots_label)
+        lower_layout.addWidget(self.plots, 1)
+        splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -241,6 +250,13 @@ class DatasetPanel(QWidget):
     def _plot(self, data: DatasetSummary | None) -> None:
         for plot in (self.returns_plot, self.lengths_plot, self.actions_plot):
             plot.clear()
+        self.actions_area.clear()
+        self.dim_plots = []
+        self.actions_area.addItem(self.actions_plot, row=0, col=0)
+        # no episodes: a line of text, not three empty plots with crowded axis labels
+        empty = data is None or data.n_episodes == 0
+        self.plots.setVisible(not empty)
+        self.no_plots_label.setVisible(empty)
         if data is None or data.n_episodes == 0:
             return
         _histogram(self.returns_plot, data.episode_returns, PLOT_COLORS[0])
@@ -260,14 +276,24 @@ class DatasetPanel(QWidget):
             self.actions_plot.getAxis("bottom").setTicks(None)
             self.actions_plot.setLabel("bottom", "action")
             flat = actions.reshape(len(actions), -1)
-            if flat.shape[1] > 1:
-                self.actions_plot.addLegend(offset=(-10, 10))
             axes = self._axis_names
             if len(axes) != flat.shape[1]:
                 axes = tuple(f"dim {dim}" for dim in range(flat.shape[1]))
-            for dim in range(min(flat.shape[1], len(PLOT_COLORS))):
+            if flat.shape[1] == 1:
+                _histogram(self.actions_plot, flat[:, 0], PLOT_COLORS[2], name=axes[0])
+                self.actions_plot.setLabel("bottom", axes[0])
+                return
+            # small multiples: one histogram per dimension, two a row, each titled by its name
+            self.actions_area.clear()
+            for dim in range(flat.shape[1]):
+                plot = self.actions_area.addPlot(
+                    row=dim // 2, col=dim % 2, title=f"<small>{axes[dim]}</small>"
+                )
+                plot.setMouseEnabled(x=False, y=False)
+                plot.hideButtons()
                 color = PLOT_COLORS[(dim + 2) % len(PLOT_COLORS)]
-                _histogram(self.actions_plot, flat[:, dim], color, name=axes[dim])
+                _histogram(plot, flat[:, dim], color, name=axes[dim])
+                self.dim_plots.append(plot)
 
     # -- user actions ------------------------------------------------------------------------
 
@@ -308,6 +334,14 @@ class DatasetPanel(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.delete_requested.emit(indices)
+
+
+def _style_plot(plot: pg.PlotItem, x_label: str) -> None:
+    """Axis labels and a fixed view (the panel's plots are glances, not tools)."""
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", "count")
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
 
 
 def _histogram(plot: pg.PlotItem, values: np.ndarray, color: str, name: str | None = None) -> None:

@@ -30,6 +30,9 @@ from recorder_app.state import TrainResult, TrainSettings
 REDRAW_MS = 200
 SMOOTHING = 0.9
 """Weight of the past in the per-batch loss's moving average."""
+TRAIN_COLOUR = (30, 90, 200)
+VAL_COLOUR = (220, 90, 30)
+METRIC_COLOUR = (40, 150, 70)
 
 
 class LossCurves:
@@ -99,6 +102,7 @@ class TrainPanel(QWidget):
         self._started = 0.0
         self._dirty = False
         self._discrete = True
+        self._eval_note = ""
         self._build()
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
 
@@ -156,18 +160,33 @@ class TrainPanel(QWidget):
         self.batch_curve = self.loss_plot.plot(
             pen=pg.mkPen((150, 180, 230), width=1), name="train (per batch, smoothed)"
         )
+        # markers in their curve's colour (pyqtgraph's default marker fill is navy for all)
         self.train_curve = self.loss_plot.plot(
-            pen=pg.mkPen((30, 90, 200), width=2), symbol="o", symbolSize=5, name="train (epoch)"
+            pen=pg.mkPen(TRAIN_COLOUR, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=TRAIN_COLOUR,
+            symbolPen=TRAIN_COLOUR,
+            name="train (epoch)",
         )
         self.val_curve = self.loss_plot.plot(
-            pen=pg.mkPen((220, 90, 30), width=2), symbol="s", symbolSize=5, name="validation"
+            pen=pg.mkPen(VAL_COLOUR, width=2),
+            symbol="s",
+            symbolSize=6,
+            symbolBrush=VAL_COLOUR,
+            symbolPen=VAL_COLOUR,
+            name="validation",
         )
         self.metric_plot = pg.PlotWidget(title="Validation accuracy")
         self.metric_plot.setBackground("w")
         self.metric_plot.setLabel("bottom", "epoch")
         self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
         self.metric_curve = self.metric_plot.plot(
-            pen=pg.mkPen((40, 150, 70), width=2), symbol="o", symbolSize=5
+            pen=pg.mkPen(METRIC_COLOUR, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=METRIC_COLOUR,
+            symbolPen=METRIC_COLOUR,
         )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -262,7 +281,8 @@ class TrainPanel(QWidget):
         """Training ended: say how, offer Watch."""
         self.result = result
         self._redraw()
-        self.progress.setValue(self.progress.maximum())
+        if not result.cancelled:  # a cancelled run stays where it stopped
+            self.progress.setValue(self.progress.maximum())
         h = result.history
         how = "cancelled" if result.cancelled else "done"
         best = (
@@ -273,18 +293,37 @@ class TrainPanel(QWidget):
         self.eta_label.setText(how)
         self.score_label.setText(
             f"Training {how}: {len(h.epochs)} epoch(s), {best}. Policy saved to "
-            f"{result.path.name}." + (" Evaluating..." if self.eval_episodes.value() else "")
+            f"{result.path.name}."
+            + (" Evaluating..." if self.eval_episodes.value() and not result.cancelled else "")
         )
+        self._eval_note = self.score_label.text()
         self.watch_button.setEnabled(True)
         self.trained.emit(result)
+
+    def show_eval_progress(self, k: int, n: int, running_mean: float) -> None:
+        """Evaluation episode k of n is done: say so with the running mean return."""
+        self.progress.setRange(0, n)
+        self.progress.setValue(k)
+        self.eta_label.setText(f"evaluating {k}/{n}")
+        self.score_label.setText(
+            f"{self._eval_note} Evaluating: episode {k} of {n}, mean return so far "
+            f"{running_mean:.1f} (Cancel stops)."
+        )
 
     def show_evaluated(self, result: EvalResult) -> None:
         """The policy was scored: its mean return beside the human's."""
         human = f"{self.human_mean:.1f}" if self.human_mean is not None else "n/a"
+        planned = self.eval_episodes.value()
+        partial = (
+            f" (evaluation cancelled after {len(result.returns)} of {planned})"
+            if len(result.returns) < planned
+            else ""
+        )
         self.score_label.setText(
             f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
-            f"{len(result.returns)} episodes · you: {human} (dataset mean)"
+            f"{len(result.returns)} episodes{partial} · you: {human} (dataset mean)"
         )
+        self.eta_label.setText("done" if not partial else "cancelled")
         self.evaluated.emit(result)
 
     def show_failed(self, _title: str, message: str) -> None:

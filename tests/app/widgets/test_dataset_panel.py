@@ -76,11 +76,23 @@ def test_box_actions_get_one_histogram_per_dimension(qtbot, app_home):
     panel = DatasetPanel()
     qtbot.addWidget(panel)
     panel.show_dataset(data.path, DatasetSummary.of(data))
-    curves = panel.actions_plot.listDataItems()
-    assert len(curves) == 4  # BipedalWalker: 4 torques
-    for curve in curves:
+    assert len(panel.dim_plots) == 4  # BipedalWalker: 4 torques, one small plot each
+    for plot in panel.dim_plots:
+        (curve,) = plot.listDataItems()  # not drawn on top of each other
         assert curve.getData()[1].sum() == data.n_steps
-    assert not math.isnan(float(curves[0].getData()[0][0]))
+        assert not math.isnan(float(curve.getData()[0][0]))
+    assert panel.actions_plot.scene() is None  # the single plot made way for the four
+
+
+def test_no_episodes_shows_a_line_instead_of_empty_plots(qtbot, app_home):
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_dataset(app_home / "new.npz", None)
+    assert not panel.plots.isVisible() and panel.no_plots_label.isVisible()
+    data = make_dataset(app_home / "d.npz", episodes=1)
+    panel.show_dataset(data.path, DatasetSummary.of(data))
+    assert panel.plots.isVisible() and not panel.no_plots_label.isVisible()
 
 
 def test_deleting_an_episode_from_the_window(open_window, qtbot, app_home):
@@ -175,5 +187,6 @@ def test_action_histograms_use_the_key_maps_names(open_window, qtbot, app_home):
     panel.set_action_names((), ("hip 1", "knee 1", "hip 2", "knee 2"))
     walker = make_dataset(app_home / "bw.npz", "BipedalWalker-v3", 1)
     panel.show_dataset(walker.path, DatasetSummary.of(walker))
-    names = [item.name() for item in panel.actions_plot.listDataItems()]
+    names = [plot.listDataItems()[0].name() for plot in panel.dim_plots]
     assert names == ["hip 1", "knee 1", "hip 2", "knee 2"]
+    assert "knee 2" in panel.dim_plots[3].titleLabel.text
