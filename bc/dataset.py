@@ -14,6 +14,8 @@ import numpy as np
 from bc import storage
 from bc.dataloader import Batch, DataLoader, ImageCache
 from bc.errors import BCError, DatasetError, SpaceMismatchError
+from bc.selection import EpisodeSelection, as_selection
+from bc.selection import apply as apply_selection
 from bc.spaces import is_image_space
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ class ExpertDataset:
         n_workers: threads decoding images (default: 2 for image datasets).
         image_cache_bytes: keep decoded images in memory across epochs when they all fit in
             this many bytes (default 1 GiB; 0 decodes every epoch, as SB2 did).
+        selection: which episodes to use (`bc.selection`: tags, flag, return, kind, first N);
+            applied before `traj_limitation`.
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
@@ -65,6 +69,7 @@ class ExpertDataset:
         seed: int | None = None,
         n_workers: int | None = None,
         image_cache_bytes: int = 1 << 30,
+        selection: EpisodeSelection | None = None,
     ) -> None:
         if traj_data is not None and expert_path is not None:
             raise BCError("give either expert_path or traj_data, not both")
@@ -75,6 +80,7 @@ class ExpertDataset:
         if split not in ("episode", "sample"):
             raise BCError(f"split must be 'episode' or 'sample', got {split!r}")
         data = storage.load(expert_path) if expert_path is not None else _from_dict(traj_data)
+        data = apply_selection(data, as_selection(selection))
         if traj_limitation > 0 and traj_limitation < data.n_episodes:
             data = data.select_episodes(range(traj_limitation))
         self.data = data

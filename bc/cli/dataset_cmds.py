@@ -149,14 +149,24 @@ def _info(args: argparse.Namespace) -> int:
         print(f"{key:<{width}}  {value}")
     if args.episodes:
         print()
-        print(f"{'episode':>7} {'length':>7} {'return':>10} {'end':>10} {'seed':>11}  recorded")
+        from bc.curation import flag_name, tags_of
+
+        print(
+            f"{'episode':>7} {'length':>7} {'return':>10} {'end':>10} {'seed':>11}  "
+            f"{'recorded':<19}  {'flag':<4}  tags / note"
+        )
         for i in range(data.n_episodes):
             end = "terminated" if data.episode_terminated[i] else "truncated"
             created = data.episode_created[i]
             when = "-" if math.isnan(created) else _when(created)
+            labels = ", ".join(tags_of(data, i))
+            note = str(data.episode_notes[i]).replace("\n", " ")
+            if note:
+                labels = f"{labels} / {note}" if labels else f"/ {note}"
             print(
                 f"{i:>7} {data.episode_lengths[i]:>7} {data.episode_returns[i]:>10.2f} "
-                f"{end:>10} {data.episode_seeds[i]:>11}  {when}"
+                f"{end:>10} {data.episode_seeds[i]:>11}  {when:<19}  "
+                f"{flag_name(data.episode_flag[i]) or '-':<4}  {labels}".rstrip()
             )
     return 0
 

@@ -27,6 +27,11 @@ def register(sub: Any) -> None:
     train.add_argument("--patience", type=int, default=None, help="early stopping")
     train.add_argument("--eval-env", help="evaluate the trained policy in this env id")
     train.add_argument("--eval-episodes", type=int, default=10)
+    # which episodes (bc.selection); --traj-limitation then keeps the first N of those
+    train.add_argument("--tag", help="only episodes with any of these tags (comma-separated)")
+    train.add_argument("--flag", help="only episodes flagged good, bad or unset (comma-separated)")
+    train.add_argument("--min-return", type=float, help="only episodes returning at least this")
+    train.add_argument("--kind", help="only demonstration, correction or rollout episodes")
     train.set_defaults(handler=_train)
 
     ev = sub.add_parser("eval", help="evaluate a saved policy in an env")
@@ -58,10 +63,16 @@ def _train(args: argparse.Namespace) -> int:
 
     from bc.dataset import ExpertDataset
     from bc.envs import make_env
+    from bc.errors import BCError
     from bc.evaluation import evaluate_policy
     from bc.policies import Policy
+    from bc.selection import from_options
     from bc.trainer import pretrain
 
+    try:
+        selection = from_options(args.tag, args.flag, args.min_return, args.kind)
+    except ValueError as exc:
+        raise BCError(str(exc)) from exc
     ds = ExpertDataset(
         args.dataset,
         train_fraction=args.train_fraction,
@@ -70,6 +81,7 @@ def _train(args: argparse.Namespace) -> int:
         verbose=0,
         split=args.split,
         seed=args.seed,
+        selection=selection,
     )
     env = make_env(args.eval_env, render_mode=None) if args.eval_env else None
     if env is not None:
