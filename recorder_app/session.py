@@ -70,6 +70,8 @@ class Session(QObject):
     def __init__(self, options: SessionOptions, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.options = options
+        self.drop_partial_on_stop = False
+        """Stopping drops the episode in progress instead of keeping it truncated (a setting)."""
         self.gamepads = GamepadManager() if options.gamepads else None
         self.player = PlayerController(self.gamepads, self)
         self.recording = RecordingController(
@@ -117,8 +119,12 @@ class Session(QObject):
         if self.options.list_envs:
             self.env_lister.start()
 
-    def toggle_recording(self) -> None:
-        """Start recording into the dataset (with the env's and input's metadata), or stop."""
+    def toggle_recording(self, keep_partial: bool | None = None) -> None:
+        """Start recording into the dataset (with the env's and input's metadata), or stop.
+
+        On stop, the open episode is kept truncated, or dropped when `keep_partial` is False
+        (None: as `drop_partial_on_stop` says).
+        """
         rec, info = self.recording, self.recording.env_info
         if rec.active:
             self.dataset.held = True  # stopping merges the journal: reload once it is done
@@ -126,8 +132,12 @@ class Session(QObject):
         if info is not None:
             metadata.update(env_id=info.env_id, env_kwargs=info.kwargs)
         metadata.update(self.player.metadata())
+        keep = not self.drop_partial_on_stop if keep_partial is None else keep_partial
         request = RecordingRequest(
-            path=self.dataset.path, append=not self.dataset.replace_next, metadata=metadata
+            path=self.dataset.path,
+            append=not self.dataset.replace_next,
+            metadata=metadata,
+            keep_partial=keep,
         )
         rec.toggle_recording(request)
 

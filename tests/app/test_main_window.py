@@ -26,7 +26,7 @@ def test_window_shows_env_frames_hud_tabs_dock_and_menus(open_window, qtbot):
     assert win.actions_by_name["record"].shortcut().toString() == "Ctrl+R"
     assert win.actions_by_name["step"].shortcut().toString() == "Ctrl+."
     menus = [a.text() for a in win.menuBar().actions()]
-    assert menus == ["&File", "&Record", "&Env", "&Help"]
+    assert menus == ["&File", "&Record", "&Env", "E&pisode", "&Help"]
     qtbot.waitUntil(lambda: "PRACTICE" in win.hud.text())
     assert "CartPole-v1" in win.hud.text() and "fps 200 target" in win.hud.text()
     assert win.view.frame_rect().width() > 0

@@ -41,8 +41,9 @@ def test_rows_and_totals_describe_each_episode(app_home):
     assert [r.index for r in rows] == [0, 1, 2]
     assert [r.length for r in rows] == list(data.episode_lengths)
     cells = row_cells(rows[0])
-    assert cells[0] == "0" and cells[1] == str(data.episode_lengths[0])
-    assert cells[3] in ("term.", "trunc.") and cells[4] != "-"
+    assert cells[0] == "0" and cells[2] == str(data.episode_lengths[0])
+    assert cells[4] in ("term.", "trunc.") and cells[5] != "-"
+    assert cells[1] == "" and cells[7] == "" and cells[8] == ""  # no flag, tags or note yet
     text = totals_text(DatasetSummary.of(data))
     assert text.startswith(f"3 episodes · {data.n_steps:,} steps (vector obs)")
     assert totals_text(None).startswith("No episodes yet")
@@ -54,7 +55,7 @@ def test_panel_shows_episodes_and_histograms(qtbot, app_home):
     qtbot.addWidget(panel)
     panel.show_dataset(data.path, DatasetSummary.of(data))
     assert panel.table.rowCount() == 3
-    assert panel.table.item(2, 2).text() == f"{data.episode_returns[2]:.2f}"
+    assert panel.table.item(2, 3).text() == f"{data.episode_returns[2]:.2f}"
     curves = panel.returns_plot.listDataItems()
     assert len(curves) == 1
     _x, y = curves[0].getData()
