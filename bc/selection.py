@@ -8,6 +8,7 @@ then `first_n` keeps the first N episodes of what is left, in file order. With n
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,18 +68,40 @@ def episode_kinds(data: storage.DatasetArrays) -> np.ndarray:
 
 def selected_indices(data: storage.DatasetArrays, selection: EpisodeSelection) -> list[int]:
     """The indices of the episodes `selection` keeps, in file order (maybe none)."""
-    keep = np.ones(data.n_episodes, dtype=bool)
+    return indices_from_columns(
+        [json.loads(str(t)) for t in data.episode_tags] if selection.tags else None,
+        data.episode_flag,
+        data.episode_returns,
+        episode_kinds(data) if selection.kinds else None,
+        selection,
+    )
+
+
+def indices_from_columns(
+    tags: Sequence[Sequence[str]] | None,
+    flags: np.ndarray,
+    returns: np.ndarray,
+    kinds: np.ndarray | None,
+    selection: EpisodeSelection,
+) -> list[int]:
+    """`selected_indices` on per-episode columns (the app's summary has no DatasetArrays).
+
+    `tags` and `kinds` may be None when the selection does not filter on them (kinds None:
+    every episode is a demonstration).
+    """
+    n = len(returns)
+    keep = np.ones(n, dtype=bool)
     if selection.tags:
         wanted = set(selection.tags)
-        keep &= np.array(
-            [bool(wanted & set(json.loads(str(t)))) for t in data.episode_tags], dtype=bool
-        ).reshape(-1)
+        rows = tags if tags is not None else [[] for _ in range(n)]
+        keep &= np.array([bool(wanted & set(t)) for t in rows], dtype=bool).reshape(-1)
     if selection.flags:
-        keep &= np.isin(data.episode_flag, selection.flags)
+        keep &= np.isin(np.asarray(flags), selection.flags)
     if selection.min_return is not None:
-        keep &= data.episode_returns >= selection.min_return
+        keep &= np.asarray(returns) >= selection.min_return
     if selection.kinds:
-        keep &= np.isin(episode_kinds(data), selection.kinds)
+        kind_col = kinds if kinds is not None else np.full(n, "demonstration")
+        keep &= np.isin(kind_col, selection.kinds)
     indices = [int(i) for i in np.flatnonzero(keep)]
     if selection.first_n >= 0:
         indices = indices[: selection.first_n]

@@ -83,6 +83,7 @@ class TrainJob(QObject):
                 verbose=0,
                 split=s.split,  # type: ignore[arg-type]
                 seed=s.seed,
+                selection=s.selection,
             )
             env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
             try:

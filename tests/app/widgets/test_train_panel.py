@@ -152,3 +152,44 @@ def test_validation_markers_differ_from_training_ones(qtbot):
     train = panel.train_curve.opts["symbolBrush"]
     val = panel.val_curve.opts["symbolBrush"]
     assert train != val
+
+
+def test_the_dock_chooses_episodes_and_counts_them_before_training(
+    open_window, qtbot, cartpole_dataset
+):
+    from bc import curation
+
+    curation.label_episodes(cartpole_dataset, [1, 3], add_tags=["expert"], flag=1)
+    curation.label_episodes(cartpole_dataset, [4], flag=-1)
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel = win.train_panel
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.sel_tag.count() == 2)  # "any tag" and the dataset's one
+    assert panel.selection_label.text() == "5 of 5 episodes · 300 steps"
+    panel.sel_flag.setCurrentText("good")
+    assert panel.selection_label.text() == "2 of 5 episodes · 120 steps"
+    panel.sel_flag.setCurrentText("good or unset")
+    panel.sel_first_n.setValue(3)
+    assert panel.selected_counts() == (3, 180)
+    panel.sel_first_n.setValue(0)
+    panel.sel_flag.setCurrentText("any flag")
+    panel.sel_tag.setCurrentText("expert")
+    assert panel.selected_counts() == (2, 120)
+    panel.sel_use_return.setChecked(True)
+    panel.sel_min_return.setValue(1000.0)
+    assert panel.selection_label.text() == "0 of 5 episodes · 0 steps"
+    assert not panel.pretrain_button.isEnabled()  # nothing to train on
+    panel.sel_use_return.setChecked(False)
+    settings = panel.settings()
+    assert settings.selection is not None and settings.selection.tags == ("expert",)
+    panel.epochs.setValue(1)
+    panel.eval_episodes.setValue(0)
+    with qtbot.waitSignal(panel.trained, timeout=60_000) as trained:
+        qtbot.mouseClick(panel.pretrain_button, Qt.MouseButton.LeftButton)
+    assert not trained.args[0].cancelled
+    # label changes in the dataset panel update the count
+    win.dataset_panel.set_flag(1, [0])
+    qtbot.waitUntil(lambda: panel.sel_tag.count() == 2)
+    panel.sel_tag.setCurrentText("any tag")
+    panel.sel_flag.setCurrentText("good")
+    qtbot.waitUntil(lambda: panel.selected_counts() == (3, 180), timeout=20_000)
