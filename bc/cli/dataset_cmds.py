@@ -65,6 +65,10 @@ def register(sub: Any) -> None:
     export.add_argument("--out", required=True, help="output file, .gif or .mp4")
     export.add_argument("--fps", type=float, default=30.0)
     export.add_argument("--env-kwargs", default=None, help="JSON env kwargs (default: as recorded)")
+    export.add_argument("--scale", type=int, default=1, help="enlarge frames 1-8 times (crisp)")
+    export.add_argument(
+        "--captions", action="store_true", help="a band under each frame: step, action, return"
+    )
     export.set_defaults(handler=_export)
 
 
@@ -231,6 +235,28 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drawn(frames: Any, data: storage.DatasetArrays, args: argparse.Namespace) -> Any:
+    """Frames scaled and captioned as `--scale` and `--captions` ask."""
+    from bc.export_overlay import MAX_SCALE, ExportOptions, caption_lines, prepare_frames
+
+    if not 1 <= args.scale <= MAX_SCALE:
+        raise BCError(f"--scale must be 1 to {MAX_SCALE}, got {args.scale}")
+    sl = data.episode_slice(args.episode)
+    actions, returns = data.actions[sl], np.cumsum(data.rewards[sl])
+    n = len(actions)
+    captions = [
+        caption_lines(
+            min(i, n - 1),
+            n,
+            str(actions[min(i, n - 1)].tolist()),
+            None,
+            float(returns[min(i, n - 1)]),
+        )
+        for i in range(n + 1)
+    ]
+    return prepare_frames(frames, ExportOptions(args.scale, args.captions), captions)
+
+
 def _export(args: argparse.Namespace) -> int:
     from bc.envs import make_env
     from bc.export import export_frames
@@ -250,7 +276,8 @@ def _export(args: argparse.Namespace) -> int:
         env = make_env(env_id, **kwargs)
     try:
         replay = EpisodeReplay(data, args.episode, env)
-        out = export_frames((replay.frame(i) for i in range(len(replay))), args.out, args.fps)
+        frames = (replay.frame(i) for i in range(len(replay)))
+        out = export_frames(_drawn(frames, data, args), args.out, args.fps)
     finally:
         if env is not None:
             env.close()

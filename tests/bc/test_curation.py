@@ -167,3 +167,16 @@ def test_image_dataset_labels_survive_undo(tmp_path):
     assert data.n_episodes == 1 and curation.tags_of(data, 0) == ["keep"]
     storage.check_image_files(data)
     shutil.rmtree(tmp_path / "recorded_images")
+
+
+def test_cli_export_scaled_with_captions(five, tmp_path, capsys):
+    from PIL import Image
+
+    plain, big = tmp_path / "a.gif", tmp_path / "b.gif"
+    assert main(["export", str(five), "--episode", "0", "--out", str(plain)]) == 0
+    args = ["export", str(five), "--episode", "0", "--out", str(big), "--scale", "2"]
+    assert main([*args, "--captions"]) == 0
+    with Image.open(plain) as a, Image.open(big) as b:
+        assert b.size[0] == 2 * a.size[0] and b.size[1] > 2 * a.size[1]
+    assert main([*args[:-1], "9"]) == 2
+    assert "--scale must be 1 to 8" in capsys.readouterr().err
