@@ -8,6 +8,8 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from bc.errors import BCError
+from recorder_app.controllers.curation import apply_edits
 from recorder_app.controllers.dataset import DatasetController
 from recorder_app.controllers.gamepads import GamepadWatch
 from recorder_app.controllers.player import PlayerController
@@ -98,6 +100,7 @@ class Session(QObject):
         rec.episode_saved.connect(lambda *_: self._rumble(0.7, 200))  # the episode is on disk
         rec.failed.connect(lambda *_: self._release_dataset())
         rec.close_failed.connect(self._on_close_failed)
+        rec.closed.connect(self._write_pending_edits)
         watch = self.gamepad_watch
         if watch is not None:
             watch.pause_requested.connect(rec.pause_for)
@@ -179,6 +182,19 @@ class Session(QObject):
         if self.dataset.held and not self.recording.stopping:
             self.dataset.held = False
             self.dataset.reload()
+
+    def _write_pending_edits(self) -> None:
+        """The recorder let go of the file for good: write labels and undos made while recording.
+
+        Runs once, as the app closes (a small rewrite of the dataset; nothing else runs then).
+        """
+        edits = self.dataset.take_pending()
+        if not edits:
+            return
+        try:
+            apply_edits(self.dataset.path, edits)
+        except BCError as exc:
+            self.dataset.failed.emit("Cannot save episode labels", str(exc))
 
     def _on_close_failed(self) -> None:
         self._release_dataset()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
-from bc.selection import EpisodeSelection
+from bc.selection import EpisodeSelection, episode_kinds
 from bc.spaces import is_image_space
 from bc.trajectory import EpisodeSummary
 
@@ -111,6 +111,8 @@ class EpisodeRow:
     """1 good, -1 bad, 0 unset."""
     undone: bool = False
     """Undone while recording: removed from the file when recording stops."""
+    kind: str = "demonstration"
+    """`episode_kind` (demonstration, correction, rollout); files without it: demonstration."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class DatasetSummary:
     def of(cls, data: Any) -> DatasetSummary:
         """Summarise a loaded `bc.storage.DatasetArrays`."""
         lengths = data.episode_lengths
+        kinds = episode_kinds(data)
         rows = tuple(
             EpisodeRow(
                 index=i,
@@ -163,6 +166,7 @@ class DatasetSummary:
                 tags=tuple(json.loads(str(data.episode_tags[i]))),
                 note=str(data.episode_notes[i]),
                 flag=int(data.episode_flag[i]),
+                kind=str(kinds[i]),
             )
             for i in range(data.n_episodes)
         )

@@ -194,6 +194,11 @@ class DatasetController(QObject):
             lambda message: self._on_edit_failed("Cannot label episodes", message),
         )
 
+    def take_pending(self) -> PendingEdits:
+        """Hand over the edits made while recording (the caller writes them)."""
+        edits, self.pending = self.pending, PendingEdits()
+        return edits
+
     def _on_edited(self) -> None:
         self._edits -= 1
         self.reload()

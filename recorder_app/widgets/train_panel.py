@@ -290,7 +290,7 @@ class TrainPanel(QWidget):
             [r.tags for r in rows],
             np.array([r.flag for r in rows]),
             np.array([r.ret for r in rows]),
-            None,
+            np.array([r.kind for r in rows], dtype=str),
             self.selection(),
         )
         return len(indices), int(sum(rows[i].length for i in indices))

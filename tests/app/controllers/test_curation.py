@@ -141,3 +141,29 @@ def test_label_change_on_rows():
     changed = LabelChange((3,), flag=-1, add_tags=("c",), remove_tags=("a",)).on_row(row)
     assert changed.tags == ("b", "c") and changed.flag == -1 and changed.note == "x"
     assert LabelChange((4,), flag=1).on_row(row) is row
+
+
+def test_labels_made_while_recording_are_saved_when_the_app_closes(open_window, qtbot, app_home):
+    path = app_home / "close.npz"
+    win = open_window(env_kwargs=SHORT_CARTPOLE, dataset=path)
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
+        shortcut(qtbot, win, Qt.Key.Key_R)
+    wait_saved(qtbot, win, 1)
+    shortcut(qtbot, win, Qt.Key.Key_B)  # the episode that just ended: bad
+    flagged = max(r.index for r in win.session.dataset.view.data.rows)
+    assert win.session.dataset.pending
+    with qtbot.waitSignal(win.session.recording.closed, timeout=20_000):
+        win.session.shutdown(keep_partial=False)
+    assert storage.load(path).episode_flag[flagged] == -1
+
+
+def test_seed_column_fits_the_default_dock(open_window, qtbot, app_home):
+    path = app_home / "seeds.npz"
+    make_dataset(path, episodes=2)
+    win = open_window(dataset=path)
+    panel = win.dataset_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
+    header = panel.table.horizontalHeader()
+    seed = 6
+    right = header.sectionViewportPosition(seed) + header.sectionSize(seed)
+    assert right <= panel.table.viewport().width()
