@@ -54,8 +54,9 @@ interop: setup
 
 screenshots: setup
 	if command -v xvfb-run >/dev/null; then \
-		xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python docs/take_screenshots.py; \
-	else $(BIN)/python docs/take_screenshots.py; fi
+		xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python docs/take_screenshots.py && \
+		xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python docs/take_tutorial_screenshots.py; \
+	else $(BIN)/python docs/take_screenshots.py && $(BIN)/python docs/take_tutorial_screenshots.py; fi
 
 clean:
 	rm -rf $(VENV) .venv-interop .pytest_cache .mypy_cache .ruff_cache build dist

@@ -14,6 +14,8 @@ import numpy as np
 from bc import sources, storage
 from bc.dataloader import Batch, DataLoader, ImageCache
 from bc.errors import BCError, DatasetError, InvalidArgumentError, SpaceMismatchError
+from bc.selection import EpisodeSelection, as_selection
+from bc.selection import apply as apply_selection
 from bc.spaces import is_image_space
 from bc.verbose import say
 
@@ -48,6 +50,8 @@ class ExpertDataset:
         image_cache_bytes: keep decoded images in memory across epochs, up to this many bytes
             (default 1 GiB; frames beyond it are decoded every epoch; 0 decodes every epoch,
             as SB2 did).
+        selection: which episodes to use (`bc.selection`: tags, flag, return, kind, first N);
+            applied before `traj_limitation`.
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
@@ -69,6 +73,7 @@ class ExpertDataset:
         seed: int | None = None,
         n_workers: int | None = None,
         image_cache_bytes: int = 1 << 30,
+        selection: EpisodeSelection | None = None,
     ) -> None:
         if traj_data is not None and expert_path is not None:
             raise InvalidArgumentError("give either expert_path or traj_data, not both")
@@ -79,6 +84,7 @@ class ExpertDataset:
         if split not in ("episode", "sample"):
             raise InvalidArgumentError(f"split must be 'episode' or 'sample', got {split!r}")
         data = sources.load_many(expert_path) if expert_path is not None else _from_dict(traj_data)
+        data = apply_selection(data, as_selection(selection))
         if traj_limitation > 0 and traj_limitation < data.n_episodes:
             data = data.select_episodes(range(traj_limitation))
         self.data = data

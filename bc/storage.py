@@ -44,6 +44,9 @@ EXTRA_KEYS: tuple[str, ...] = (
 )
 SOURCE_KEY = "episode_source"
 """Per episode, the file it came from (merged datasets); "" when unknown. Written when set."""
+CURATION_KEYS = ("episode_tags", "episode_notes", "episode_flag")
+"""Per-episode labels the user sets (bc.curation): JSON tag lists, a note, a flag 1/-1/0."""
+EXTRA_KEYS += CURATION_KEYS
 FORMAT_VERSION = 1
 
 
@@ -75,6 +78,13 @@ class DatasetArrays:
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
     """Episodes read from the crash journal that the archive itself does not hold yet."""
+    # -- curation (bc.curation): absent keys read as no tags, no note, flag unset --
+    episode_tags: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U2"))
+    """Per episode, a JSON list of tag strings ('[]' for none)."""
+    episode_notes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U1"))
+    """Per episode, free text ('' for none)."""
+    episode_flag: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    """Per episode, 1 good/success, -1 bad/failure, 0 unset."""
 
     def __post_init__(self) -> None:
         problems = _shape_problems(self)
@@ -88,6 +98,9 @@ class DatasetArrays:
             "episode_created": np.full(n_ep, np.nan),
             "step_latency": np.full(n, np.nan),
             SOURCE_KEY: np.full(n_ep, "", dtype="<U1"),
+            "episode_tags": np.full(n_ep, "[]", dtype="<U2"),
+            "episode_notes": np.full(n_ep, "", dtype="<U1"),
+            "episode_flag": np.zeros(n_ep, dtype=np.int8),
         }
         for name, default in defaults.items():
             if getattr(self, name).size == 0 and default.size != 0:
@@ -162,12 +175,18 @@ class DatasetArrays:
             step_latency=self.step_latency[sl],
         )
 
-    def select_episodes(self, indices: Iterable[int]) -> DatasetArrays:
-        """Return a copy holding only the given episodes, in the given order."""
+    def select_episodes(self, indices: Iterable[int], allow_empty: bool = False) -> DatasetArrays:
+        """Return a copy holding only the given episodes, in the given order.
+
+        An empty selection raises DatasetError unless `allow_empty` (then: no episodes at all).
+        """
         chosen = [int(i) % self.n_episodes for i in indices]
-        if not chosen:
+        if not chosen and not allow_empty:
             raise DatasetError(self.path, ["no episode selected"])
-        rows = np.concatenate([np.arange(self.n_steps)[self.episode_slice(i)] for i in chosen])
+        rows = np.concatenate(
+            [np.arange(self.n_steps)[self.episode_slice(i)] for i in chosen]
+            or [np.zeros(0, dtype=np.int64)]
+        )
         return replace(
             self,
             obs=self.obs[rows],
@@ -185,6 +204,9 @@ class DatasetArrays:
             step_latency=self.step_latency[rows],
             episode_source=self.episode_source[chosen],
             pending_episodes=0,
+            episode_tags=self.episode_tags[chosen],
+            episode_notes=self.episode_notes[chosen],
+            episode_flag=self.episode_flag[chosen],
         )
 
     def observation_space(self) -> gym.Space[Any]:
@@ -259,6 +281,10 @@ class DatasetArrays:
         } | sources
         if self.has_final_obs:
             arrays["episode_final_obs"] = self.episode_final_obs
+        if self.n_episodes:  # curation: written only when there is an episode to label
+            arrays["episode_tags"] = self.episode_tags.astype(str)
+            arrays["episode_notes"] = self.episode_notes.astype(str)
+            arrays["episode_flag"] = self.episode_flag.astype(np.int8, copy=False)
         return arrays
 
     @property
@@ -355,6 +381,9 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         step_latency=cat("step_latency"),
         episode_source=cat(SOURCE_KEY).astype(str),
         path=first.path,
+        episode_tags=cat("episode_tags").astype(str),
+        episode_notes=cat("episode_notes").astype(str),
+        episode_flag=cat("episode_flag").astype(np.int8),
     )
 
 
@@ -400,6 +429,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         have = getattr(d, name).size
         if have not in (0, want):
             problems.append(f"'{name}' has {have} entries, expected {want}")
+    problems += _curation_problems(d, n_ep)
     final = d.episode_final_obs
     if len(final):
         if len(final) != n_ep:
@@ -441,6 +471,32 @@ def _dtype_problems(d: DatasetArrays) -> list[str]:
             problems.append(f"'{name}' holds {arr.dtype} values, expected {what}")
     if not problems and d.obs.dtype.kind in "US" and d.obs.ndim != 1:
         problems.append(f"image paths in 'obs' must be 1-D, found shape {d.obs.shape}")
+    return problems
+
+
+def _curation_problems(d: DatasetArrays, n_ep: int) -> list[str]:
+    """Problems with the curation keys: lengths, JSON tag lists of strings, flags in -1/0/1."""
+    problems: list[str] = []
+    for name in CURATION_KEYS:
+        have = getattr(d, name).size
+        if have not in (0, n_ep):
+            problems.append(f"'{name}' has {have} entries, expected {n_ep}")
+    if d.episode_tags.size and d.episode_tags.dtype.kind not in "US":
+        problems.append(f"'episode_tags' must be strings, found {d.episode_tags.dtype}")
+    elif d.episode_tags.size:
+        for i, text in enumerate(d.episode_tags):
+            try:
+                tags = json.loads(str(text))
+            except json.JSONDecodeError:
+                tags = None
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                problems.append(f"'episode_tags'[{i}] is not a JSON list of strings: {text!r:.60}")
+                break
+    if d.episode_notes.size and d.episode_notes.dtype.kind not in "US":
+        problems.append(f"'episode_notes' must be strings, found {d.episode_notes.dtype}")
+    flags = d.episode_flag
+    if flags.size and (flags.dtype.kind not in "biu" or not np.isin(flags, (-1, 0, 1)).all()):
+        problems.append("'episode_flag' must hold only -1, 0 and 1")
     return problems
 
 
@@ -679,7 +735,7 @@ def delete_episodes(path: str | Path, indices: Iterable[int]) -> DatasetArrays:
     highest number in use, so nothing is overwritten.
 
     Raises:
-        DatasetError: an index is out of range, or every episode would be removed.
+        DatasetError: an index is out of range.
     """
     path = normalise_path(path)
     data = consolidate(path)
@@ -688,9 +744,8 @@ def delete_episodes(path: str | Path, indices: Iterable[int]) -> DatasetArrays:
     if bad:
         raise DatasetError(path, [f"no episode {bad} (dataset has {data.n_episodes})"])
     keep = [i for i in range(data.n_episodes) if i not in drop]
-    if not keep:
-        raise DatasetError(path, ["cannot delete every episode; delete the file instead"])
-    kept = data.select_episodes(keep)
+    # deleting every episode leaves a valid dataset with none, which can be recorded into again
+    kept = data.select_episodes(keep, allow_empty=True)
     metadata = {k: v for k, v in kept.metadata.items() if k != "journal_merged"}
     save(path, replace(kept, metadata=metadata))
     if data.is_image:

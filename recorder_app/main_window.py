@@ -41,6 +41,9 @@ MENUS = {
         "step",
         "discard",
         "end_episode",
+        "stop_drop",
+        "drop_partial_on_stop",
+        "start_on_input",
         None,
         "wait_for_input",
         "slower",
@@ -48,9 +51,10 @@ MENUS = {
         "native_fps",
     ),
     "&Env": ("choose_env", "keymap"),
+    "E&pisode": ("undo_episode", "flag_good", "flag_bad", "label_episode"),
     "&Help": ("help",),
 }
-CHECKABLE = ("record", "pause", "wait_for_input")
+CHECKABLE = ("record", "pause", "wait_for_input", "drop_partial_on_stop", "start_on_input")
 
 
 class MainWindow(QMainWindow):
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
         tr.evaluated.connect(tp.show_evaluated)
         tr.failed.connect(tp.show_failed)
         tr.done.connect(tp.show_done)
+        tr.eval_progress.connect(tp.show_eval_progress)
         tp.watch_requested.connect(self._on_watch_requested)
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
 
@@ -193,7 +198,7 @@ class MainWindow(QMainWindow):
         rp.open_requested.connect(rc.open)
         rp.frame_requested.connect(rc.request_frame)
         rp.compare_requested.connect(rc.compare)
-        rp.export_requested.connect(rc.export)
+        rp.export_requested.connect(lambda path, fps, o: rc.export(path, fps, o, rp.describe))
         rc.worker.opened.connect(rp.show_opened)
         rc.worker.frame.connect(rp.show_frame)
         rc.worker.checked.connect(rp.show_check)
@@ -212,11 +217,17 @@ class MainWindow(QMainWindow):
         self.dataset_panel.open_requested.connect(data.open)
         self.dataset_panel.new_requested.connect(data.new)
         self.dataset_panel.delete_requested.connect(data.delete_episodes)
+        self.dataset_panel.label_requested.connect(data.label)
         commands: dict[str, Any] = {
             "record": s.toggle_recording,
             "pause": s.toggle_pause,
             "step": rec.step_once,
-            "discard": rec.discard_episode,
+            "discard": self.confirm_discard,
+            "undo_episode": data.undo_last,
+            "stop_drop": lambda: s.toggle_recording(keep_partial=False) if rec.active else None,
+            "flag_good": lambda: self.dataset_panel.toggle_flag(1),
+            "flag_bad": lambda: self.dataset_panel.toggle_flag(-1),
+            "label_episode": lambda: self.dataset_panel.edit_labels(),
             "end_episode": rec.end_episode,
             "slower": lambda: rec.change_fps(faster=False),
             "faster": lambda: rec.change_fps(faster=True),
@@ -235,6 +246,8 @@ class MainWindow(QMainWindow):
         a["record"].triggered.connect(lambda: _set_checked(a["record"], rec.active))
         a["pause"].triggered.connect(lambda: _set_checked(a["pause"], rec.paused))
         a["wait_for_input"].toggled.connect(rec.set_wait_for_input)
+        a["start_on_input"].toggled.connect(rec.set_start_on_input)
+        a["drop_partial_on_stop"].toggled.connect(lambda on: setattr(s, "drop_partial_on_stop", on))
 
     # -- slots ---------------------------------------------------------------------------------
 
@@ -285,6 +298,7 @@ class MainWindow(QMainWindow):
             discrete=info.discrete,
             human_mean=float(data.episode_returns.mean()) if data is not None else None,
         )
+        self.train_panel.set_episodes(data)
 
     def replay_episode(self, index: int) -> None:
         """Open episode `index` of the current dataset in the Replay tab."""
@@ -327,6 +341,36 @@ class MainWindow(QMainWindow):
         editor.accepted.connect(lambda: self.session.player.bind(info))
         editor.open()
 
+    def confirm_discard(self) -> QMessageBox | None:
+        """Ask before dropping the episode being recorded (Yes restarts it from its seed).
+
+        The question is window-modal but does not block the event loop; returns it (None when
+        there is nothing to lose: not recording, or no step yet).
+        """
+        rec = self.session.recording
+        if not rec.episode_in_progress:
+            rec.discard_episode()
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard episode",
+            f"Discard the episode being recorded ({rec.last_status.step} steps) and restart it "
+            "from the same seed? It is not saved.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(rec.discard_episode)
+        box.finished.connect(self._refocus_view)
+        box.open()
+        return box
+
+    def _refocus_view(self) -> None:
+        """Back to playing after a question: the window active, the keys on the view."""
+        self.activateWindow()
+        self.view.setFocus()
+
     def show_help(self) -> HelpDialog:
         """Open the (non-modal) Help dialog; returns it."""
         info = self.session.recording.env_info
@@ -335,6 +379,7 @@ class MainWindow(QMainWindow):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+        dialog.activateWindow()  # so Escape reaches it at once
         return dialog
 
     def closeEvent(self, event: QCloseEvent | None) -> None:

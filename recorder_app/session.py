@@ -8,6 +8,8 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from bc.errors import BCError
+from recorder_app.controllers.curation import apply_edits
 from recorder_app.controllers.dataset import DatasetController
 from recorder_app.controllers.gamepads import GamepadWatch
 from recorder_app.controllers.player import PlayerController
@@ -70,6 +72,8 @@ class Session(QObject):
     def __init__(self, options: SessionOptions, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.options = options
+        self.drop_partial_on_stop = False
+        """Stopping drops the episode in progress instead of keeping it truncated (a setting)."""
         self.gamepads = GamepadManager() if options.gamepads else None
         self.player = PlayerController(self.gamepads, self)
         self.recording = RecordingController(
@@ -96,6 +100,7 @@ class Session(QObject):
         rec.episode_saved.connect(lambda *_: self._rumble(0.7, 200))  # the episode is on disk
         rec.failed.connect(lambda *_: self._release_dataset())
         rec.close_failed.connect(self._on_close_failed)
+        rec.closed.connect(self._write_pending_edits)
         watch = self.gamepad_watch
         if watch is not None:
             watch.pause_requested.connect(rec.pause_for)
@@ -117,8 +122,12 @@ class Session(QObject):
         if self.options.list_envs:
             self.env_lister.start()
 
-    def toggle_recording(self) -> None:
-        """Start recording into the dataset (with the env's and input's metadata), or stop."""
+    def toggle_recording(self, keep_partial: bool | None = None) -> None:
+        """Start recording into the dataset (with the env's and input's metadata), or stop.
+
+        On stop, the open episode is kept truncated, or dropped when `keep_partial` is False
+        (None: as `drop_partial_on_stop` says).
+        """
         rec, info = self.recording, self.recording.env_info
         if rec.active:
             self.dataset.held = True  # stopping merges the journal: reload once it is done
@@ -126,8 +135,12 @@ class Session(QObject):
         if info is not None:
             metadata.update(env_id=info.env_id, env_kwargs=info.kwargs)
         metadata.update(self.player.metadata())
+        keep = not self.drop_partial_on_stop if keep_partial is None else keep_partial
         request = RecordingRequest(
-            path=self.dataset.path, append=not self.dataset.replace_next, metadata=metadata
+            path=self.dataset.path,
+            append=not self.dataset.replace_next,
+            metadata=metadata,
+            keep_partial=keep,
         )
         rec.toggle_recording(request)
 
@@ -169,6 +182,19 @@ class Session(QObject):
         if self.dataset.held and not self.recording.stopping:
             self.dataset.held = False
             self.dataset.reload()
+
+    def _write_pending_edits(self) -> None:
+        """The recorder let go of the file for good: write labels and undos made while recording.
+
+        Runs once, as the app closes (a small rewrite of the dataset; nothing else runs then).
+        """
+        edits = self.dataset.take_pending()
+        if not edits:
+            return
+        try:
+            apply_edits(self.dataset.path, edits)
+        except BCError as exc:
+            self.dataset.failed.emit("Cannot save episode labels", str(exc))
 
     def _on_close_failed(self) -> None:
         self._release_dataset()

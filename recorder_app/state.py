@@ -6,6 +6,8 @@ widgets read them. Nothing here imports a worker or a widget.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
+from bc.selection import EpisodeSelection, episode_kinds
 from bc.spaces import is_image_space
 from bc.trajectory import EpisodeSummary
 
@@ -86,6 +89,8 @@ class RecordingRequest:
     append: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
     image_folder: str = "recorded_images"
+    keep_partial: bool = True
+    """When this request stops recording: keep the open episode (truncated) or drop it."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,15 @@ class EpisodeRow:
     created: float
     """Unix time the episode ended (NaN when unknown)."""
     seed: int
+    # -- curation (bc.curation) --
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    flag: int = 0
+    """1 good, -1 bad, 0 unset."""
+    undone: bool = False
+    """Undone while recording: removed from the file when recording stops."""
+    kind: str = "demonstration"
+    """`episode_kind` (demonstration, correction, rollout); files without it: demonstration."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,7 @@ class DatasetSummary:
     def of(cls, data: Any) -> DatasetSummary:
         """Summarise a loaded `bc.storage.DatasetArrays`."""
         lengths = data.episode_lengths
+        kinds = episode_kinds(data)
         rows = tuple(
             EpisodeRow(
                 index=i,
@@ -148,6 +163,10 @@ class DatasetSummary:
                 terminated=bool(data.episode_terminated[i]),
                 created=float(data.episode_created[i]),
                 seed=int(data.episode_seeds[i]),
+                tags=tuple(json.loads(str(data.episode_tags[i]))),
+                note=str(data.episode_notes[i]),
+                flag=int(data.episode_flag[i]),
+                kind=str(kinds[i]),
             )
             for i in range(data.n_episodes)
         )
@@ -157,6 +176,10 @@ class DatasetSummary:
             bool(data.is_image),
             np.asarray(data.step_latency, dtype=np.float64),
         )
+
+    def with_rows(self, rows: tuple[EpisodeRow, ...]) -> DatasetSummary:
+        """A copy with other rows (labels changed in the view before the file is)."""
+        return dataclasses.replace(self, rows=rows)
 
     def with_episode(self, episode: SavedEpisode) -> DatasetSummary:
         """A copy of the summary with one more episode at its end."""
@@ -210,6 +233,8 @@ class TrainSettings:
     """Episodes the trained policy plays to be scored (0: no evaluation)."""
     device: str = "auto"
     """"auto" (a GPU when present), "cpu" or "cuda"."""
+    selection: EpisodeSelection | None = None
+    """Which episodes to train on (`bc.selection`; None: all)."""
 
 
 @dataclass(frozen=True)
@@ -225,3 +250,40 @@ class TrainResult:
 def policy_path_for(dataset: Path) -> Path:
     """Where the policy trained on `dataset` is saved: `<name>.policy.zip` beside it."""
     return dataset.with_name(dataset.stem + ".policy.zip")
+
+
+# -- curation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """One label edit of some episodes (None/empty fields leave that label alone)."""
+
+    indices: tuple[int, ...]
+    flag: int | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    note: str | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of `bc.curation.label_episodes`."""
+        return {
+            "flag": self.flag,
+            "add_tags": self.add_tags,
+            "remove_tags": self.remove_tags,
+            "note": self.note,
+        }
+
+    def on_row(self, row: EpisodeRow) -> EpisodeRow:
+        """The row with this change applied (what the panel shows before the file changes)."""
+        if row.index not in self.indices:
+            return row
+        removed = set(self.remove_tags)
+        tags = [t for t in row.tags if t not in removed]
+        tags += [t for t in self.add_tags if t not in tags and t not in removed]
+        return dataclasses.replace(
+            row,
+            tags=tuple(tags),
+            flag=row.flag if self.flag is None else self.flag,
+            note=row.note if self.note is None else self.note,
+        )

@@ -104,6 +104,12 @@ def register(sub: Any) -> None:
     export.add_argument("--out", required=True, help="output file, .gif or .mp4")
     export.add_argument("--fps", type=float, default=30.0, help="frames per second")
     add_env_options(export, "re-simulate the episode in")
+    export.add_argument(
+        "--scale", type=int, default=1, help="enlarge frames 1-8 times (crisp pixels)"
+    )
+    export.add_argument(
+        "--captions", action="store_true", help="a band under each frame: step, action, return"
+    )
     export.set_defaults(handler=_export)
 
 
@@ -254,14 +260,24 @@ def _info(args: argparse.Namespace) -> int:
         print(f"{key:<{width}}  {value}")
     if args.episodes:
         print()
-        print(f"{'episode':>7} {'length':>7} {'return':>10} {'end':>10} {'seed':>11}  recorded")
+        from bc.curation import flag_name, tags_of
+
+        print(
+            f"{'episode':>7} {'length':>7} {'return':>10} {'end':>10} {'seed':>11}  "
+            f"{'recorded':<19}  {'flag':<4}  tags / note"
+        )
         for i in range(data.n_episodes):
             end = "terminated" if data.episode_terminated[i] else "truncated"
             created = data.episode_created[i]
             when = _when(created) if math.isfinite(created) else "-"
+            labels = ", ".join(tags_of(data, i))
+            note = str(data.episode_notes[i]).replace("\n", " ")
+            if note:
+                labels = f"{labels} / {note}" if labels else f"/ {note}"
             print(
                 f"{i:>7} {data.episode_lengths[i]:>7} {data.episode_returns[i]:>10.2f} "
-                f"{end:>10} {data.episode_seeds[i]:>11}  {when}"
+                f"{end:>10} {data.episode_seeds[i]:>11}  {when:<19}  "
+                f"{flag_name(data.episode_flag[i]) or '-':<4}  {labels}".rstrip()
             )
     return 0
 
@@ -334,6 +350,28 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drawn(frames: Any, data: storage.DatasetArrays, args: argparse.Namespace) -> Any:
+    """Frames scaled and captioned as `--scale` and `--captions` ask."""
+    from bc.export_overlay import MAX_SCALE, ExportOptions, caption_lines, prepare_frames
+
+    if not 1 <= args.scale <= MAX_SCALE:
+        raise UsageError(f"--scale must be 1 to {MAX_SCALE}, got {args.scale}")
+    sl = data.episode_slice(args.episode)
+    actions, returns = data.actions[sl], np.cumsum(data.rewards[sl])
+    n = len(actions)
+    captions = [
+        caption_lines(
+            min(i, n - 1),
+            n,
+            str(actions[min(i, n - 1)].tolist()),
+            None,
+            float(returns[min(i, n - 1)]),
+        )
+        for i in range(n + 1)
+    ]
+    return prepare_frames(frames, ExportOptions(args.scale, args.captions), captions)
+
+
 def _export(args: argparse.Namespace) -> int:
     from bc.export import export_frames
     from bc.replay import EpisodeReplay
@@ -358,7 +396,9 @@ def _export(args: argparse.Namespace) -> int:
         replay = EpisodeReplay(data, args.episode, env)
         frames = (replay.frame(i) for i in range(len(replay)))
         out = export_frames(
-            with_progress(frames, len(replay), "frame", "exporting"), args.out, args.fps
+            _drawn(with_progress(frames, len(replay), "frame", "exporting"), data, args),
+            args.out,
+            args.fps,
         )
     finally:
         if env is not None:

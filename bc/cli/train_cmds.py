@@ -130,6 +130,19 @@ def register(sub: Any) -> None:
         default=10,
         help="evaluation episodes after training (0: none)",
     )
+    # which episodes (bc.selection); --traj-limitation then keeps the first N of those
+    train.add_argument(
+        "--tag", default=None, help="only episodes with any of these tags (comma-separated)"
+    )
+    train.add_argument(
+        "--flag", default=None, help="only episodes flagged good, bad or unset (comma-separated)"
+    )
+    train.add_argument(
+        "--min-return", type=float, default=None, help="only episodes returning at least this"
+    )
+    train.add_argument(
+        "--kind", default=None, help="only demonstration, correction or rollout episodes"
+    )
     train.set_defaults(handler=_train)
 
     ev = sub.add_parser(
@@ -246,6 +259,12 @@ def _train(args: argparse.Namespace) -> int:
     from bc.train.api import train
     from bc.train.config import TrainConfig
 
+    from bc.selection import from_options
+
+    try:
+        selection = from_options(args.tag, args.flag, args.min_return, args.kind)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     config = TrainConfig(
         epochs=args.epochs,
         learning_rate=args.lr,
@@ -259,6 +278,7 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
         policy=args.policy,
         eval_episodes=0,  # evaluated below, with a progress bar
+        selection=None if selection.is_all else selection,
     )
     main_rank = not distributed.requested() or int(os.environ.get("RANK", "0")) == 0
     if args.eval_env:

@@ -62,6 +62,7 @@ def open_dataset(source: DatasetSource, config: TrainConfig) -> ExpertDataset:
         seed=config.seed,
         n_workers=config.n_workers,
         image_cache_bytes=config.image_cache_bytes,
+        selection=config.selection,
     )
 
 

@@ -113,6 +113,9 @@ class TrainConfig:
     """Share of the data trained on, the rest validates; in (0, 1] (1: no validation)."""
     split: str = "episode"
     """"episode" keeps each episode on one side of the split; "sample" splits steps (SB2)."""
+    selection: Any = None
+    """Which episodes to train on (a `bc.selection.EpisodeSelection`: tags, flag, return, kind,
+    first N); None: all. Applied before `traj_limitation`."""
     traj_limitation: int = -1
     """Use only the first k episodes (-1: all)."""
     val_interval: int = 1

@@ -7,7 +7,15 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from bc import journal, storage
+from bc import curation, journal, storage
+from recorder_app.controllers.curation import (
+    LabelChange,
+    PendingEdits,
+    apply_edits,
+    last_episode,
+    marked_undone,
+    relabelled,
+)
 from recorder_app.state import DatasetSummary, DatasetView, EnvInfo, SavedEpisode
 from recorder_app.workers.jobs import start_job
 
@@ -73,6 +81,10 @@ class DatasetController(QObject):
         self._generation = 0
         self._loading = False
         self._reload_again = False
+        self.pending = PendingEdits()
+        """Curation edits made while recording; written when recording stops."""
+        self._edits = 0
+        """Label writes under way: a load finishing meanwhile may predate them."""
 
     @property
     def summary(self) -> DatasetSummary | None:
@@ -133,8 +145,17 @@ class DatasetController(QObject):
         self._loading = True
         self._generation += 1
         generation, path, info = self._generation, self.path, self.env_info
+        edits, self.pending = (
+            (self.pending, PendingEdits()) if not self.recording else (None, self.pending)
+        )
+
+        def load() -> tuple[DatasetSummary | None, str]:
+            if edits:
+                apply_edits(path, edits)
+            return load_summary(path, info)
+
         start_job(
-            lambda: load_summary(path, info),
+            load,
             f"loading {path.name}",
             lambda result: self._on_loaded(generation, path, *result),
             lambda message: self._on_load_failed(generation, path, message),
@@ -154,6 +175,56 @@ class DatasetController(QObject):
             lambda message: self.failed.emit("Cannot delete episodes", message),
         )
 
+    def label(self, change: LabelChange) -> None:
+        """Change episodes' labels: shown at once, written now or when recording stops."""
+        data = self.view.data
+        if data is None or not change.indices:
+            return
+        self._generation += 1  # a load already under way would show the old labels
+        self._show(DatasetView(self.path, relabelled(data, change), self.view.warning))
+        if self.recording or self.held:
+            self.pending.labels.append(change)
+            return
+        path = self.path
+        self._edits += 1
+        start_job(
+            lambda: curation.label_episodes(path, list(change.indices), **change.kwargs()),
+            "labelling episodes",
+            lambda _: self._on_edited(),
+            lambda message: self._on_edit_failed("Cannot label episodes", message),
+        )
+
+    def take_pending(self) -> PendingEdits:
+        """Hand over the edits made while recording (the caller writes them)."""
+        edits, self.pending = self.pending, PendingEdits()
+        return edits
+
+    def _on_edited(self) -> None:
+        self._edits -= 1
+        self.reload()
+
+    def undo_last(self) -> int | None:
+        """Remove the last episode (while recording: when recording stops); returns its index."""
+        index = last_episode(self.view.data)
+        if index is None:
+            self.message.emit("No episode to undo.")
+            return None
+        if self.recording or self.held:
+            self.pending.undo.append(index)
+            assert self.view.data is not None
+            self._show(
+                DatasetView(self.path, marked_undone(self.view.data, index), self.view.warning)
+            )
+            self.message.emit(f"Episode {index} undone: it is removed when recording stops.")
+            return index
+        self.delete_episodes([index])
+        return index
+
+    def _on_edit_failed(self, title: str, message: str) -> None:
+        self._edits -= 1
+        self.failed.emit(title, message)
+        self.reload()
+
     def _on_deleted(self, indices: list[int]) -> None:
         self.message.emit(f"Deleted episode(s) {', '.join(map(str, indices))}.")
         self.reload()
@@ -162,7 +233,7 @@ class DatasetController(QObject):
         self, generation: int, path: Path, data: DatasetSummary | None, mismatch: str
     ) -> None:
         self._loading = False
-        if generation == self._generation and not self._reload_again:
+        if generation == self._generation and not self._reload_again and not self._edits:
             self._show(DatasetView(path, data, mismatch))
         self._reload_if_asked()
 

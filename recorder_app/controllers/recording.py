@@ -194,6 +194,10 @@ class RecordingController(QObject):
         """Turn-by-turn mode: step only while an action key or button is held."""
         self.worker.set_wait_for_input(on)
 
+    def set_start_on_input(self, on: bool) -> None:
+        """Start each recorded episode on the first key press (the env waits at frame 1)."""
+        self.worker.set_start_on_input(on)
+
     def set_countdown(self, seconds: float) -> None:
         """Seconds of countdown before each recorded episode."""
         self.countdown = seconds

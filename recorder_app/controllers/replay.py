@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QObject
 
+from bc.export_overlay import ExportOptions
 from recorder_app.workers.replay_worker import ReplayWorker
 
 
@@ -36,9 +38,15 @@ class ReplayController(QObject):
         """Compute the policy's action at every step and where it differs from the human's."""
         self.worker.compare(policy)
 
-    def export(self, path: Path, fps: float) -> None:
-        """Write the episode as a GIF or MP4."""
-        self.worker.export(path, fps)
+    def export(
+        self,
+        path: Path,
+        fps: float,
+        options: ExportOptions | None = None,
+        describe: Callable[[Any], str] = str,
+    ) -> None:
+        """Write the episode as a GIF or MP4 (scaled, captioned as `options` say)."""
+        self.worker.export(path, fps, options, describe)
 
     def close(self) -> None:
         """Stop the worker (the app is closing)."""

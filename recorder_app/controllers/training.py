@@ -18,6 +18,7 @@ class TrainingController(QObject):
         evaluated(object): the policy's EvalResult.
         failed(str, str): what failed and a one-line message.
         done(): the job is over.
+        eval_progress(int, int, float): evaluation episode k of n done, running mean return.
     """
 
     batch = pyqtSignal(object)
@@ -26,6 +27,7 @@ class TrainingController(QObject):
     evaluated = pyqtSignal(object)
     failed = pyqtSignal(str, str)
     done = pyqtSignal()
+    eval_progress = pyqtSignal(int, int, float)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,11 +48,12 @@ class TrainingController(QObject):
         job.evaluated.connect(self.evaluated)
         job.failed.connect(self.failed)
         job.done.connect(self.done)
+        job.eval_progress.connect(self.eval_progress)
         self.job = job
         job.start()
 
     def cancel(self) -> None:
-        """Stop after the current batch; the best weights so far are saved."""
+        """Stop after the current batch (or evaluation episode); the best weights are saved."""
         if self.job is not None:
             self.job.cancel()
 

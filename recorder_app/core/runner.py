@@ -115,6 +115,12 @@ class EnvRunner:
         self._latency: list[float] = []
         self._ended: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}
         self._ended_lock = threading.Lock()
+        # -- start on the first key press (curation) --
+        self.start_on_input = False
+        """Each recorded episode waits at its first frame until the human presses an input."""
+        self._need_release = False
+        """A held input must be let go first (it carried over from the episode that ended)."""
+        self._awaiting_first_input = False
 
     # -- ticks -----------------------------------------------------------------------------------
 
@@ -133,10 +139,13 @@ class EnvRunner:
             return COUNTDOWN
         if self.wait_for_input and not self.paused and not self._has_input():
             return WAITING
+        if (self._need_release or self._awaiting_first_input) and not self.paused:
+            return WAITING
         return RUNNING
 
     def tick(self, now: float, next_deadline: float) -> bool:
         """One tick: step when running, else publish the status; True when the env stepped."""
+        self._update_first_input()
         phase = self.phase(now)
         if phase != RUNNING:
             self._input_idle()
@@ -219,7 +228,7 @@ class EnvRunner:
             BCError: no env, or the dataset cannot be opened for recording.
         """
         if self.recorder is not None:
-            self.stop_recording()
+            self.stop_recording(keep_partial=request.keep_partial)
             return
         if self.info is None or self.rollout is None:
             raise BCError("open an env before recording")
@@ -239,8 +248,10 @@ class EnvRunner:
             self.set_paused(False, "")
         self.begin_episode(self.seeds.take(recording=True))
 
-    def stop_recording(self) -> None:
-        """Stop recording (the open episode is kept, truncated); no-op when not recording.
+    def stop_recording(self, keep_partial: bool = True) -> None:
+        """Stop recording; no-op when not recording.
+
+        The open episode is kept (truncated), or dropped when `keep_partial` is False.
 
         Raises:
             DatasetWriteError: the archive could not be written; still recording, so stopping
@@ -250,7 +261,10 @@ class EnvRunner:
         if rec is None:
             return
         if rec.episode_in_progress:
-            self._end_recorded(terminated=False)
+            if keep_partial:
+                self._end_recorded(terminated=False)
+            else:
+                rec.discard_episode()
         rec.close()
         self.recorder = None
         if self.rollout is not None:
@@ -352,15 +366,42 @@ class EnvRunner:
 
     # -- episodes --------------------------------------------------------------------------------
 
+    def set_start_on_input(self, on: bool) -> None:
+        """Start each recorded episode on the human's first input (the env waits at frame 1)."""
+        self.start_on_input = bool(on)
+        if not on:
+            self._awaiting_first_input = self._need_release = False
+        self.publish()
+
+    def _update_first_input(self) -> None:
+        """Release the wait once held inputs were let go and a new one is pressed."""
+        if not isinstance(self.expert, HasInput):  # a policy or a script: nothing to wait for
+            self._need_release = self._awaiting_first_input = False
+            return
+        if self._need_release and not self.expert.has_input():
+            self._need_release = False
+        if self._awaiting_first_input and not self._need_release and self.expert.has_input():
+            self._awaiting_first_input = False
+
     def begin_episode(self, seed: int) -> None:
         """Reset the env from `seed` (the recorder opens an episode when recording)."""
         assert self.rollout is not None
+        human = isinstance(self.expert, HasInput)
+        waits = self.recorder is not None and human and (self.start_on_input or self.wait_for_input)
+        # a key held when the last episode ended must not run into this one
+        self._need_release = waits and self._has_input()
+        self._awaiting_first_input = waits and self.start_on_input
         self.seed = seed
         self.rollout.reset(seed)
         self._episode_t0 = None
         self._action_text = ""
         self._actions, self._latency = [], []
-        if self.recorder is not None and self.countdown_s > 0 and not self.wait_for_input:
+        if (
+            self.recorder is not None
+            and self.countdown_s > 0
+            and not self.wait_for_input
+            and not self._awaiting_first_input  # the first key press is the start signal
+        ):
             self.countdown_until = self.clock() + self.countdown_s
         self._image = self._render()
         self.publish()

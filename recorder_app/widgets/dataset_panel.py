@@ -10,13 +10,19 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -25,10 +31,14 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from bc.curation import parse_tags
 from recorder_app.input.latency import summarise as summarise_latency
-from recorder_app.state import DatasetSummary, EpisodeRow
+from recorder_app.state import DatasetSummary, EpisodeRow, LabelChange
 
-COLUMNS = ("#", "Length", "Return", "End", "When", "Seed")
+COLUMNS = ("#", "Flag", "Length", "Return", "End", "When", "Seed", "Tags", "Note")
+NUMERIC = (0, 2, 3)
+FLAG_TEXT = {1: "✔ good", -1: "✘ bad", 0: ""}
+FLAG_FILTERS = ("any flag", "good", "bad", "unset")
 PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
 NPZ_FILTER = "Expert datasets (*.npz);;All files (*)"
 
@@ -38,12 +48,26 @@ def row_cells(row: EpisodeRow) -> tuple[str, ...]:
     when = "-" if math.isnan(row.created) else _when(row.created)
     return (
         str(row.index),
+        "undone" if row.undone else FLAG_TEXT.get(row.flag, ""),
         str(row.length),
         f"{row.ret:.2f}",
         "term." if row.terminated else "trunc.",
         when,
         "-" if row.seed < 0 else str(row.seed),
+        ", ".join(row.tags),
+        row.note.replace("\n", " "),
     )
+
+
+def row_matches(row: EpisodeRow, text: str, flag_filter: str) -> bool:
+    """True when a row passes the panel's filter: text in its tags or note, and its flag."""
+    wanted = {"good": 1, "bad": -1, "unset": 0}.get(flag_filter)
+    if wanted is not None and row.flag != wanted:
+        return False
+    text = text.strip().lower()
+    if not text:
+        return True
+    return any(text in t.lower() for t in row.tags) or text in row.note.lower()
 
 
 def episode_rows(data: DatasetSummary) -> list[EpisodeRow]:
@@ -86,6 +110,8 @@ class DatasetPanel(QWidget):
     new_requested = pyqtSignal(str)
     delete_requested = pyqtSignal(list)
     replay_requested = pyqtSignal(int)
+    label_requested = pyqtSignal(object)
+    """A `LabelChange` the user made (flag keys, the tags/note editor)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,11 +147,19 @@ class DatasetPanel(QWidget):
         self.replay_button = QPushButton("Replay")
         self.replay_button.setToolTip("Replay the selected episode (or double-click it)")
         self.replay_button.setEnabled(False)
+        self._build_curation()
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
         self.returns_plot = self._add_plot("Episode returns", "return", 0)
         self.lengths_plot = self._add_plot("Episode lengths", "steps", 1)
-        self.actions_plot = self._add_plot("Actions", "action", 2)
+        self.actions_area = self.plots.addLayout(row=2, col=0)
+        self.actions_plot = self.actions_area.addPlot(row=0, col=0, title="Actions")
+        _style_plot(self.actions_plot, "action")
+        self.dim_plots: list[pg.PlotItem] = []
+        """Box actions with several dimensions: one small histogram each, named from the key map."""
+        self.no_plots_label = QLabel("Histograms of returns, lengths and actions appear here.")
+        self.no_plots_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_plots_label.setStyleSheet("color:#757575;")
         self._build_layout()
         self.open_button.clicked.connect(self._on_open_clicked)
         self.new_button.clicked.connect(self._on_new_clicked)
@@ -137,12 +171,39 @@ class DatasetPanel(QWidget):
         self._action_names: tuple[str, ...] = ()
         self._axis_names: tuple[str, ...] = ()
 
+    def _build_curation(self) -> None:
+        """Flag buttons (keys G, B, 0 in the list), the tags/note editor (T), and the filter."""
+        self.good_button = QPushButton("Good")
+        self.good_button.setToolTip("Flag the selected episodes good (G; again: unset)")
+        self.bad_button = QPushButton("Bad")
+        self.bad_button.setToolTip("Flag the selected episodes bad (B; again: unset)")
+        self.label_button = QPushButton("Tags/note...")
+        self.label_button.setToolTip("Edit tags and note of the selected episodes (T)")
+        self.good_button.clicked.connect(lambda: self.toggle_flag(1))
+        self.bad_button.clicked.connect(lambda: self.toggle_flag(-1))
+        self.label_button.clicked.connect(lambda: self.edit_labels())
+        for key, slot in (
+            ("G", lambda: self.toggle_flag(1)),
+            ("B", lambda: self.toggle_flag(-1)),
+            ("0", lambda: self.set_flag(0)),
+            ("T", lambda: self.edit_labels()),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by tag or note")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.flag_filter = QComboBox()
+        self.flag_filter.addItems(list(FLAG_FILTERS))
+        self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
+        self.flag_filter.currentTextChanged.connect(lambda _t: self._apply_filter())
+        self.confirm_labels: bool = True
+        """Ask with a dialog in `edit_labels` (tests pass the values instead)."""
+
     def _add_plot(self, title: str, x_label: str, row: int) -> pg.PlotItem:
         plot = self.plots.addPlot(row=row, col=0, title=title)
-        plot.setLabel("bottom", x_label)
-        plot.setLabel("left", "count")
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
+        _style_plot(plot, x_label)
         return plot
 
     def _build_layout(self) -> None:
@@ -159,11 +220,26 @@ class DatasetPanel(QWidget):
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addLayout(top)
         upper_layout.addWidget(self.warning_label)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.flag_filter)
+        upper_layout.addLayout(filters)
         upper_layout.addWidget(self.table, 1)
+        labels = QHBoxLayout()
+        labels.addWidget(self.good_button)
+        labels.addWidget(self.bad_button)
+        labels.addWidget(self.label_button)
+        labels.addStretch(1)
+        upper_layout.addLayout(labels)
         upper_layout.addLayout(totals)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
-        splitter.addWidget(self.plots)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.no_plots_label)
+        lower_layout.addWidget(self.plots, 1)
+        splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -183,11 +259,19 @@ class DatasetPanel(QWidget):
         for r, row in enumerate(rows):
             for c, text in enumerate(row_cells(row)):
                 item = QTableWidgetItem(text)
-                if c in (0, 1, 2):  # numbers; the seed (long) starts at the left edge
+                if c in (7, 8) and text:
+                    item.setToolTip(text if c == 7 else row.note)
+                if row.undone:
+                    font = item.font()
+                    font.setStrikeOut(True)
+                    item.setFont(font)
+                if c == 1 and row.flag:
+                    item.setForeground(QColor("#2e7d32" if row.flag > 0 else "#c62828"))
+                if c in NUMERIC:  # numbers; the seed (long) starts at the left edge
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                if c == 3:
+                if c == 4:
                     item.setToolTip(
                         "terminated: the env ended the episode"
                         if row.terminated
@@ -199,7 +283,85 @@ class DatasetPanel(QWidget):
             self.table.scrollToBottom()
         self.totals_label.setText(totals_text(data))
         self._plot(data)
+        self._apply_filter()
+        self._fit_columns()
         self._update_delete_button()
+
+    def _fit_columns(self) -> None:
+        """Ask for the width that shows every column up to Seed (tags and note may scroll)."""
+        header = self.table.horizontalHeader()
+        assert header is not None
+        self.table.resizeColumnsToContents()
+        through_seed = sum(header.sectionSize(c) for c in range(COLUMNS.index("Seed") + 1))
+        bar = self.table.verticalScrollBar()
+        extra = 2 * self.table.frameWidth() + (bar.sizeHint().width() if bar is not None else 0)
+        self.table.setMinimumWidth(through_seed + extra)
+
+    def _apply_filter(self) -> None:
+        """Hide the rows the filter excludes (the file and the selection are untouched)."""
+        rows = self.data.rows if self.data is not None else ()
+        text, flag = self.filter_edit.text(), self.flag_filter.currentText()
+        for r, row in enumerate(rows):
+            self.table.setRowHidden(r, not row_matches(row, text, flag))
+
+    def visible_episodes(self) -> list[int]:
+        """Indices of the rows the filter shows."""
+        return [r for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]
+
+    # -- curation ----------------------------------------------------------------------------
+
+    def _targets(self) -> list[int]:
+        """The selected episodes, else the last one (the one that just ended)."""
+        selected = self.selected_episodes()
+        if selected:
+            return selected
+        rows = self.data.rows if self.data is not None else ()
+        live = [r.index for r in rows if not r.undone]
+        return live[-1:]
+
+    def set_flag(self, flag: int, indices: Sequence[int] | None = None) -> None:
+        """Flag episodes (default: the selected, else the last) good (1), bad (-1) or unset (0)."""
+        targets = list(indices) if indices is not None else self._targets()
+        if targets:
+            self.label_requested.emit(LabelChange(tuple(targets), flag=flag))
+
+    def toggle_flag(self, flag: int, indices: Sequence[int] | None = None) -> None:
+        """Set the flag, or unset it when every target already has it."""
+        targets = list(indices) if indices is not None else self._targets()
+        rows = self.data.rows if self.data is not None else ()
+        have = [rows[i].flag for i in targets if i < len(rows)]
+        self.set_flag(0 if have and all(f == flag for f in have) else flag, targets)
+
+    def edit_labels(
+        self,
+        indices: Sequence[int] | None = None,
+        tags: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Edit tags (comma-separated) and the note of episodes; asks unless both are given."""
+        targets = list(indices) if indices is not None else self._targets()
+        if not targets or self.data is None:
+            return
+        first = self.data.rows[targets[0]]
+        if tags is None or note is None:
+            dialog = LabelDialog(targets, ", ".join(first.tags), first.note, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            tags, note = dialog.values()
+        try:
+            new = parse_tags(tags)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Tags", str(exc))
+            return
+        old = {t for i in targets for t in self.data.rows[i].tags}
+        self.label_requested.emit(
+            LabelChange(
+                tuple(targets),
+                add_tags=tuple(new),
+                remove_tags=tuple(sorted(old - set(new))),
+                note=note,
+            )
+        )
 
     def set_warning(self, text: str) -> None:
         """A red line under the path (e.g. the dataset does not fit the env); "" hides it."""
@@ -241,6 +403,13 @@ class DatasetPanel(QWidget):
     def _plot(self, data: DatasetSummary | None) -> None:
         for plot in (self.returns_plot, self.lengths_plot, self.actions_plot):
             plot.clear()
+        self.actions_area.clear()
+        self.dim_plots = []
+        self.actions_area.addItem(self.actions_plot, row=0, col=0)
+        # no episodes: a line of text, not three empty plots with crowded axis labels
+        empty = data is None or data.n_episodes == 0
+        self.plots.setVisible(not empty)
+        self.no_plots_label.setVisible(empty)
         if data is None or data.n_episodes == 0:
             return
         _histogram(self.returns_plot, data.episode_returns, PLOT_COLORS[0])
@@ -260,14 +429,24 @@ class DatasetPanel(QWidget):
             self.actions_plot.getAxis("bottom").setTicks(None)
             self.actions_plot.setLabel("bottom", "action")
             flat = actions.reshape(len(actions), -1)
-            if flat.shape[1] > 1:
-                self.actions_plot.addLegend(offset=(-10, 10))
             axes = self._axis_names
             if len(axes) != flat.shape[1]:
                 axes = tuple(f"dim {dim}" for dim in range(flat.shape[1]))
-            for dim in range(min(flat.shape[1], len(PLOT_COLORS))):
+            if flat.shape[1] == 1:
+                _histogram(self.actions_plot, flat[:, 0], PLOT_COLORS[2], name=axes[0])
+                self.actions_plot.setLabel("bottom", axes[0])
+                return
+            # small multiples: one histogram per dimension, two a row, each titled by its name
+            self.actions_area.clear()
+            for dim in range(flat.shape[1]):
+                plot = self.actions_area.addPlot(
+                    row=dim // 2, col=dim % 2, title=f"<small>{axes[dim]}</small>"
+                )
+                plot.setMouseEnabled(x=False, y=False)
+                plot.hideButtons()
                 color = PLOT_COLORS[(dim + 2) % len(PLOT_COLORS)]
-                _histogram(self.actions_plot, flat[:, dim], color, name=axes[dim])
+                _histogram(plot, flat[:, dim], color, name=axes[dim])
+                self.dim_plots.append(plot)
 
     # -- user actions ------------------------------------------------------------------------
 
@@ -308,6 +487,43 @@ class DatasetPanel(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.delete_requested.emit(indices)
+
+
+class LabelDialog(QDialog):
+    """Tags (comma-separated, with the dataset's own offered) and a note for some episodes."""
+
+    def __init__(self, indices: Sequence[int], tags: str, note: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        shown = ", ".join(str(i) for i in indices[:6]) + ("..." if len(indices) > 6 else "")
+        self.setWindowTitle(f"Tags and note: episode {shown}")
+        self.tags_edit = QLineEdit(tags)
+        self.tags_edit.setPlaceholderText("e.g. expert, bad start")
+        self.note_edit = QPlainTextEdit(note)
+        self.note_edit.setPlaceholderText("A note about this episode")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Tags (comma-separated)"))
+        layout.addWidget(self.tags_edit)
+        layout.addWidget(QLabel("Note"))
+        layout.addWidget(self.note_edit, 1)
+        layout.addWidget(buttons)
+        self.resize(420, 260)
+
+    def values(self) -> tuple[str, str]:
+        """The tags text and the note."""
+        return self.tags_edit.text(), self.note_edit.toPlainText().strip()
+
+
+def _style_plot(plot: pg.PlotItem, x_label: str) -> None:
+    """Axis labels and a fixed view (the panel's plots are glances, not tools)."""
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", "count")
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
 
 
 def _histogram(plot: pg.PlotItem, values: np.ndarray, color: str, name: str | None = None) -> None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -31,6 +31,8 @@ def parse_kwargs(text: str) -> dict[str, Any]:
 
 class EnvPicker(QWidget):
     """A row: env id (editable list), kwargs (JSON), and an Open button.
+
+    Choosing an id from the list opens it at once; a typed id opens on Enter or Open.
 
     Signals:
         env_requested(str, dict): the user asked to open an env with these kwargs.
@@ -62,6 +64,9 @@ class EnvPicker(QWidget):
         line_edit = self.env_box.lineEdit()
         if line_edit is not None:
             line_edit.returnPressed.connect(self._on_open_clicked)
+        # choosing an id from the list (or the completer) opens it: no extra click on Open
+        self.env_box.activated.connect(lambda _index: self._on_open_clicked())
+        self._just_requested: tuple[str, str] | None = None
 
     def set_env_ids(self, env_ids: Sequence[str]) -> None:
         """Offer these ids (the typed text is kept)."""
@@ -95,5 +100,15 @@ class EnvPicker(QWidget):
         except ValueError as exc:
             self.invalid.emit(str(exc))
             return
-        if env_id:
-            self.env_requested.emit(env_id, kwargs)
+        if not env_id:
+            return
+        # Enter in the field also activates the list's item: one request per user action
+        key = (env_id, json.dumps(kwargs, sort_keys=True))
+        if key == self._just_requested:
+            return
+        self._just_requested = key
+        QTimer.singleShot(0, self._forget_request)
+        self.env_requested.emit(env_id, kwargs)
+
+    def _forget_request(self) -> None:
+        self._just_requested = None

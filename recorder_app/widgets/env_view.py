@@ -7,6 +7,8 @@ from PyQt6.QtCore import QRect, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
+BANNER_HEIGHT = 64
+"""Height of the countdown banner drawn along the top edge, clear of the env's middle."""
 NEAREST_FROM_SCALE = 2.0
 """Frames blown up by this factor or more are drawn with nearest-neighbour (crisp pixels)."""
 
@@ -104,7 +106,9 @@ class EnvView(QWidget):
             self.frames_painted += 1
         else:
             self._draw_text(painter, "No env yet", 14, QColor(160, 160, 170))
-        if self._overlay:
+        if self._overlay.isdigit():
+            self._draw_banner(painter, f"Recording in {self._overlay}")
+        elif self._overlay:
             size = 64 if len(self._overlay) <= 3 else 26
             self._draw_text(painter, self._overlay, size, QColor(255, 255, 255), shadow=True)
         if self._caption:
@@ -114,6 +118,20 @@ class EnvView(QWidget):
             painter.fillRect(band, QColor(0, 0, 0, 140))
             painter.drawText(band, Qt.AlignmentFlag.AlignCenter, self._caption)
         painter.end()
+
+    def banner_rect(self) -> QRect:
+        """Where the countdown banner goes: a band along the top edge, full width."""
+        return QRect(0, 0, self.width(), min(BANNER_HEIGHT, self.height() // 3))
+
+    def _draw_banner(self, painter: QPainter, text: str) -> None:
+        """An opaque band with large white text: readable over any frame, never over its middle."""
+        band = self.banner_rect()
+        painter.fillRect(band, QColor(198, 40, 40, 235))
+        font = QFont(self.font().family(), max(12, band.height() // 2 - 4))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, text)
 
     def _draw_text(
         self, painter: QPainter, text: str, size: int, color: QColor, shadow: bool = False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -72,3 +74,7 @@ class HelpDialog(QDialog):
         layout.addWidget(QLabel(f"<b>Game keys for {env_id}</b> (Env ▸ Key map... to change)"))
         layout.addWidget(self.binding_table, 2)
         layout.addWidget(buttons)
+        # Escape closes it whichever child has focus (the tables would otherwise keep it)
+        close = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        close.setContext(Qt.ShortcutContext.WindowShortcut)
+        close.activated.connect(self.reject)

@@ -15,6 +15,7 @@ BADGE_STYLES = {
     "paused": "background:#f9a825;color:black;",
     "waiting": "background:#1565c0;color:white;",
     "practice": "background:#546e7a;color:white;",
+    "policy": "background:#6a1b9a;color:white;",
     "idle": "background:#9e9e9e;color:white;",
 }
 REFRESH_MS = 50
@@ -32,6 +33,10 @@ def badge_for(status: HudStatus) -> tuple[str, str]:
         return f"REC IN {status.countdown:.0f}" if status.countdown >= 0.5 else "REC", "countdown"
     if status.phase == WAITING:
         return ("● REC · " if status.recording else "") + "WAITING FOR INPUT", "waiting"
+    if status.device == "policy":  # the trained policy drives (Watch)
+        return ("● REC · POLICY", "rec") if status.recording else ("POLICY PLAYS", "policy")
+    if status.device.endswith("(took over)"):
+        return ("● REC", "rec") if status.recording else ("YOU (TOOK OVER)", "practice")
     return ("● REC", "rec") if status.recording else ("PRACTICE", "practice")
 
 

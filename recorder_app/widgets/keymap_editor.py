@@ -6,9 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 import gymnasium as gym
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QBrush, QColor, QKeyEvent
 from PyQt6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -178,6 +179,30 @@ class KeymapEditor(QDialog):
         )
         self.table.selectRow(row)
         self.status.setText("Press the new key or pad input (Esc cancels)...")
+        # Arrows, Space, Tab and Enter would otherwise move focus or click the focused button
+        # before the dialog sees them: while capturing, every key press comes here first.
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def _stop_capture_filter(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        """While capturing, take every key press (arrows and Space included) as the new key."""
+        if self._capturing is None or event is None:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.isAutoRepeat():
+                return True
+            self._capture_key(event)
+            return True
+        return event.type() == QEvent.Type.KeyRelease
 
     def _on_tester_inputs_changed(self, held: frozenset[str]) -> None:
         """While capturing, a pad input pressed now (not held before) becomes the row's input."""
@@ -190,6 +215,7 @@ class KeymapEditor(QDialog):
             return
         standard = [n for n in new if not is_raw_pad_name(n)]
         row, self._capturing = self._capturing, None
+        self._stop_capture_filter()
         self.set_row_keys(row, ((standard or new)[0],))
 
     def _on_rumble_toggled(self, on: bool) -> None:
@@ -210,7 +236,14 @@ class KeymapEditor(QDialog):
                 return
             super().keyPressEvent(event)
             return
+        self._capture_key(event)
+
+    def _capture_key(self, event: QKeyEvent) -> None:
+        """Bind the row being captured to the pressed key (Esc cancels)."""
+        if self._capturing is None:
+            return
         row, self._capturing = self._capturing, None
+        self._stop_capture_filter()
         if event.key() == Qt.Key.Key_Escape:
             self._refresh()
             return
@@ -221,6 +254,12 @@ class KeymapEditor(QDialog):
             )
             return
         self.set_row_keys(row, (name,))
+
+    def done(self, result: int) -> None:
+        """Close, leaving no key filter behind."""
+        self._capturing = None
+        self._stop_capture_filter()
+        super().done(result)
 
     def reset_to_defaults(self) -> None:
         """Go back to the shipped bindings (or the game's own, or generic), ignoring the user's."""

@@ -10,16 +10,19 @@ import numpy as np
 from PyQt6.QtCore import QRect, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSlider,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from bc.export_overlay import MAX_SCALE, ExportOptions
 from bc.replay import ReplayCheck
 from bc.storage import DatasetArrays
 from recorder_app.widgets.env_view import EnvView
@@ -64,13 +67,14 @@ class ReplayPanel(QWidget):
         open_requested(object, int, str, object): dataset path, episode, env id, env kwargs.
         frame_requested(int): show this step.
         compare_requested(object): compare this policy's actions with the recorded ones.
-        export_requested(object, float): write the episode to this path at this fps.
+        export_requested(object, float, object): write the episode to this path at this fps,
+            drawn as the `ExportOptions` say (scale, caption band).
     """
 
     open_requested = pyqtSignal(object, int, str, object)
     frame_requested = pyqtSignal(int)
     compare_requested = pyqtSignal(object)
-    export_requested = pyqtSignal(object, float)
+    export_requested = pyqtSignal(object, float, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +121,16 @@ class ReplayPanel(QWidget):
         controls.addWidget(QLabel("Speed"))
         controls.addWidget(self.speed)
         controls.addStretch(1)
+        self.export_scale = QSpinBox()
+        self.export_scale.setRange(1, MAX_SCALE)
+        self.export_scale.setSuffix("x")
+        self.export_scale.setToolTip("Enlarge exported frames (crisp pixels); 96x96 at 4x = 384")
+        self.export_overlay = QCheckBox("captions")
+        self.export_overlay.setToolTip(
+            "Add a band under each exported frame: step, your action, the policy's, the return"
+        )
+        controls.addWidget(self.export_scale)
+        controls.addWidget(self.export_overlay)
         controls.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
@@ -260,7 +274,8 @@ class ReplayPanel(QWidget):
     def export(self, path: Path) -> None:
         """Write the episode to `path` at the replay speed (in the background)."""
         self.status_label.setText(f"Exporting {path.name}...")
-        self.export_requested.emit(path, self.speed.value())
+        options = ExportOptions(self.export_scale.value(), self.export_overlay.isChecked())
+        self.export_requested.emit(path, self.speed.value(), options)
 
     def shutdown(self) -> None:
         """Stop playing (the app is closing)."""

@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -24,12 +25,17 @@ from PyQt6.QtWidgets import (
 )
 
 from bc.evaluation import EvalResult
+from bc.selection import EpisodeSelection, indices_from_columns
 from bc.train.loop import BatchReport, EpochReport
-from recorder_app.state import TrainResult, TrainSettings
+from recorder_app.state import DatasetSummary, TrainResult, TrainSettings
 
 REDRAW_MS = 200
 SMOOTHING = 0.9
 """Weight of the past in the per-batch loss's moving average."""
+ANY_TAG = "any tag"
+TRAIN_COLOUR = (30, 90, 200)
+VAL_COLOUR = (220, 90, 30)
+METRIC_COLOUR = (40, 150, 70)
 
 
 class LossCurves:
@@ -99,6 +105,8 @@ class TrainPanel(QWidget):
         self._started = 0.0
         self._dirty = False
         self._discrete = True
+        self._eval_note = ""
+        self._episodes: DatasetSummary | None = None
         self._build()
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
 
@@ -121,7 +129,37 @@ class TrainPanel(QWidget):
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setToolTip("auto: a GPU when torch sees one, else the CPU")
+        # which episodes (bc.selection), and how much that is
+        self.sel_tag = QComboBox()
+        self.sel_tag.addItem(ANY_TAG)
+        self.sel_tag.setToolTip("Only episodes with this tag")
+        self.sel_flag = QComboBox()
+        self.sel_flag.addItems(["any flag", "good", "good or unset", "unset", "bad"])
+        self.sel_kind = QComboBox()
+        self.sel_kind.addItems(["any kind", "demonstration", "correction"])
+        self.sel_min_return = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, value=0.0)
+        self.sel_use_return = QCheckBox("return at least")
+        self.sel_first_n = _spin(0, 1_000_000, 0)
+        self.sel_first_n.setSpecialValueText("all")
+        self.sel_first_n.setToolTip("Keep only the first N selected episodes (traj_limitation)")
+        self.selection_label = QLabel("")
+        for box in (self.sel_tag, self.sel_flag, self.sel_kind):
+            box.currentTextChanged.connect(lambda _t: self._update_selection())
+        self.sel_use_return.toggled.connect(lambda _on: self._update_selection())
+        self.sel_min_return.valueChanged.connect(lambda _v: self._update_selection())
+        self.sel_first_n.valueChanged.connect(lambda _v: self._update_selection())
+        sel_row1 = QHBoxLayout()
+        for w in (self.sel_tag, self.sel_flag, self.sel_kind):
+            sel_row1.addWidget(w)
+        sel_row2 = QHBoxLayout()
+        sel_row2.addWidget(self.sel_use_return)
+        sel_row2.addWidget(self.sel_min_return, 1)
+        sel_row2.addWidget(QLabel("first"))
+        sel_row2.addWidget(self.sel_first_n)
         form = QFormLayout()
+        form.addRow("Episodes", sel_row1)
+        form.addRow("", sel_row2)
+        form.addRow("", self.selection_label)
         form.addRow("Policy", self.preset)
         form.addRow("Epochs", self.epochs)
         form.addRow("Learning rate", self.learning_rate)
@@ -160,18 +198,33 @@ class TrainPanel(QWidget):
         self.batch_curve = self.loss_plot.plot(
             pen=pg.mkPen((150, 180, 230), width=1), name="train (per batch, smoothed)"
         )
+        # markers in their curve's colour (pyqtgraph's default marker fill is navy for all)
         self.train_curve = self.loss_plot.plot(
-            pen=pg.mkPen((30, 90, 200), width=2), symbol="o", symbolSize=5, name="train (epoch)"
+            pen=pg.mkPen(TRAIN_COLOUR, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=TRAIN_COLOUR,
+            symbolPen=TRAIN_COLOUR,
+            name="train (epoch)",
         )
         self.val_curve = self.loss_plot.plot(
-            pen=pg.mkPen((220, 90, 30), width=2), symbol="s", symbolSize=5, name="validation"
+            pen=pg.mkPen(VAL_COLOUR, width=2),
+            symbol="s",
+            symbolSize=6,
+            symbolBrush=VAL_COLOUR,
+            symbolPen=VAL_COLOUR,
+            name="validation",
         )
         self.metric_plot = pg.PlotWidget(title="Validation accuracy")
         self.metric_plot.setBackground("w")
         self.metric_plot.setLabel("bottom", "epoch")
         self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
         self.metric_curve = self.metric_plot.plot(
-            pen=pg.mkPen((40, 150, 70), width=2), symbol="o", symbolSize=5
+            pen=pg.mkPen(METRIC_COLOUR, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=METRIC_COLOUR,
+            symbolPen=METRIC_COLOUR,
         )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -199,7 +252,63 @@ class TrainPanel(QWidget):
         self.human_mean = human_mean
         self._discrete = discrete
         self.metric_plot.setTitle("Validation accuracy" if discrete else "Validation MSE")
-        self.pretrain_button.setEnabled(dataset is not None and not self.running)
+        self._update_selection()
+
+    def set_episodes(self, data: DatasetSummary | None) -> None:
+        """The dataset's episodes, to count what the selection holds (and offer its tags)."""
+        self._episodes = data
+        tags = sorted({t for r in data.rows for t in r.tags}) if data is not None else []
+        current = self.sel_tag.currentText()
+        self.sel_tag.blockSignals(True)
+        self.sel_tag.clear()
+        self.sel_tag.addItems([ANY_TAG, *tags])
+        self.sel_tag.setCurrentText(current if current in tags else ANY_TAG)
+        self.sel_tag.blockSignals(False)
+        self._update_selection()
+
+    def selection(self) -> EpisodeSelection:
+        """The episode selection the form describes."""
+        flags = {
+            "good": (1,),
+            "good or unset": (1, 0),
+            "unset": (0,),
+            "bad": (-1,),
+        }.get(self.sel_flag.currentText(), ())
+        tag = self.sel_tag.currentText()
+        kind = self.sel_kind.currentText()
+        return EpisodeSelection(
+            tags=(tag,) if tag and tag != ANY_TAG else (),
+            flags=flags,
+            min_return=self.sel_min_return.value() if self.sel_use_return.isChecked() else None,
+            kinds=(kind,) if kind != "any kind" else (),
+            first_n=self.sel_first_n.value() or -1,
+        )
+
+    def selected_counts(self) -> tuple[int, int]:
+        """Episodes and steps the selection holds in the dataset shown (0, 0 without one)."""
+        data = self._episodes
+        if data is None:
+            return 0, 0
+        rows = [r for r in data.rows if not r.undone]
+        indices = indices_from_columns(
+            [r.tags for r in rows],
+            np.array([r.flag for r in rows]),
+            np.array([r.ret for r in rows]),
+            np.array([r.kind for r in rows], dtype=str),
+            self.selection(),
+        )
+        return len(indices), int(sum(rows[i].length for i in indices))
+
+    def _update_selection(self) -> None:
+        """Say how many episodes and steps the selection holds; no Pretrain on an empty one."""
+        n, steps = self.selected_counts()
+        total = len(self._episodes.rows) if self._episodes is not None else 0
+        self.selection_label.setText(
+            f"{n} of {total} episodes · {steps:,} steps" if total else "no episodes"
+        )
+        self.pretrain_button.setEnabled(
+            self.dataset is not None and not self.running and (n > 0 or total == 0)
+        )
 
     def settings(self) -> TrainSettings:
         """The settings shown in the form."""
@@ -217,6 +326,7 @@ class TrainPanel(QWidget):
             seed=self.seed.value(),
             eval_episodes=self.eval_episodes.value(),
             device=self.device.currentText(),
+            selection=None if self.selection().is_all else self.selection(),
         )
 
     # -- training ------------------------------------------------------------------------------
@@ -267,7 +377,8 @@ class TrainPanel(QWidget):
         """Training ended: say how, offer Watch."""
         self.result = result
         self._redraw()
-        self.progress.setValue(self.progress.maximum())
+        if not result.cancelled:  # a cancelled run stays where it stopped
+            self.progress.setValue(self.progress.maximum())
         h = result.history
         how = "cancelled" if result.cancelled else "done"
         best = (
@@ -278,18 +389,37 @@ class TrainPanel(QWidget):
         self.eta_label.setText(how)
         self.score_label.setText(
             f"Training {how}: {len(h.epochs)} epoch(s), {best}. Policy saved to "
-            f"{result.path.name}." + (" Evaluating..." if self.eval_episodes.value() else "")
+            f"{result.path.name}."
+            + (" Evaluating..." if self.eval_episodes.value() and not result.cancelled else "")
         )
+        self._eval_note = self.score_label.text()
         self.watch_button.setEnabled(True)
         self.trained.emit(result)
+
+    def show_eval_progress(self, k: int, n: int, running_mean: float) -> None:
+        """Evaluation episode k of n is done: say so with the running mean return."""
+        self.progress.setRange(0, n)
+        self.progress.setValue(k)
+        self.eta_label.setText(f"evaluating {k}/{n}")
+        self.score_label.setText(
+            f"{self._eval_note} Evaluating: episode {k} of {n}, mean return so far "
+            f"{running_mean:.1f} (Cancel stops)."
+        )
 
     def show_evaluated(self, result: EvalResult) -> None:
         """The policy was scored: its mean return beside the human's."""
         human = f"{self.human_mean:.1f}" if self.human_mean is not None else "n/a"
+        planned = self.eval_episodes.value()
+        partial = (
+            f" (evaluation cancelled after {len(result.returns)} of {planned})"
+            if len(result.returns) < planned
+            else ""
+        )
         self.score_label.setText(
             f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
-            f"{len(result.returns)} episodes · you: {human} (dataset mean)"
+            f"{len(result.returns)} episodes{partial} · you: {human} (dataset mean)"
         )
+        self.eta_label.setText("done" if not partial else "cancelled")
         self.evaluated.emit(result)
 
     def show_failed(self, _title: str, message: str) -> None:

@@ -158,6 +158,10 @@ class EnvWorker(QObject):
         """Step only while the expert reports input (`has_input()`): turn-by-turn play."""
         self._post(partial(self.runner.set_wait_for_input, on))
 
+    def set_start_on_input(self, on: bool) -> None:
+        """Start each recorded episode on the first input (the env waits at its first frame)."""
+        self._post(partial(self.runner.set_start_on_input, on))
+
     def set_countdown(self, seconds: float) -> None:
         """Set the pause before each recorded episode (0: none)."""
         self._post(partial(self.runner.set_countdown, seconds))

@@ -16,6 +16,7 @@ from bc import storage
 from bc.envs import make_env
 from bc.errors import BCError
 from bc.export import export_frames
+from bc.export_overlay import ExportOptions, caption_lines, prepare_frames
 from bc.replay import EpisodeReplay, ReplayCheck, policy_disagreement
 from bc.storage import DatasetArrays
 from recorder_app.core.errors import one_line
@@ -53,6 +54,8 @@ class ReplayWorker(QObject):
         self._replay: EpisodeReplay | None = None
         self._env: gym.Env[Any, Any] | None = None
         self._data: DatasetArrays | None = None
+        self._predicted: np.ndarray | None = None
+        """The compared policy's action at each step of the episode shown (for export)."""
         self._ended = threading.Event()
         start_job(
             self._run,
@@ -77,9 +80,15 @@ class ReplayWorker(QObject):
         """Compute the policy's action at every recorded step and where it disagrees."""
         self._submit(lambda: self._compare(policy))
 
-    def export(self, path: Path, fps: float) -> None:
+    def export(
+        self,
+        path: Path,
+        fps: float,
+        options: ExportOptions | None = None,
+        describe: Callable[[Any], str] = str,
+    ) -> None:
         """Write the episode as a GIF or MP4 (by the suffix)."""
-        self._submit(lambda: self._export(path, fps))
+        self._submit(lambda: self._export(path, fps, options or ExportOptions(), describe))
 
     def close(self) -> None:
         """Stop the thread and close the env."""
@@ -132,6 +141,7 @@ class ReplayWorker(QObject):
         self._env = make_env(env_id, render_mode="rgb_array", **env_kwargs)
         replay = EpisodeReplay(data, index, self._env if not data.is_image else None)
         self._data, self._replay = data, replay
+        self._predicted = None
         self.opened.emit(data, replay.index, len(replay))
         self._frame(0)
         if not data.is_image:
@@ -153,14 +163,45 @@ class ReplayWorker(QObject):
             self._replay.index,
             self._env.action_space,
         )
+        self._predicted = predicted
         self.disagreement.emit(predicted, disagree)
 
-    def _export(self, path: Path, fps: float) -> None:
-        replay = self._replay
-        if replay is None:
+    def _export(
+        self, path: Path, fps: float, options: ExportOptions, describe: Callable[[Any], str]
+    ) -> None:
+        replay, data = self._replay, self._data
+        if replay is None or data is None:
             raise BCError("no episode to export")
-        written = export_frames((replay.frame(i) for i in range(len(replay))), path, fps=fps)
+        n = len(replay)
+        captions = None
+        if options.overlay:
+            rows = data.episode_slice(replay.index)
+            actions, rewards = data.actions[rows], data.rewards[rows]
+            returns = np.cumsum(rewards)
+            predicted = self._predicted
+            captions = [
+                caption_lines(
+                    min(i, len(actions) - 1),
+                    len(actions),
+                    describe(_plain(actions[min(i, len(actions) - 1)])),
+                    describe(_plain(predicted[min(i, len(predicted) - 1)]))
+                    if predicted is not None and len(predicted)
+                    else None,
+                    float(returns[min(i, len(returns) - 1)]) if len(returns) else 0.0,
+                )
+                for i in range(n)
+            ]
+        frames = prepare_frames((replay.frame(i) for i in range(n)), options, captions)
+        written = export_frames(frames, path, fps=fps)
         self.exported.emit(str(written))
+
+
+def _plain(action: Any) -> Any:
+    """A Discrete action as a plain int (what bindings describe); a Box action as is."""
+    a = np.asarray(action)
+    if a.size == 1 and np.issubdtype(a.dtype, np.integer):
+        return int(a.reshape(-1)[0])
+    return a
 
 
 __all__ = ["ReplayCheck", "ReplayWorker"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
+import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from bc.envs import make_env
-from bc.evaluation import evaluate_policy
+from bc.evaluation import EvalResult, evaluate_policy
 from bc.train.api import train
 from bc.train.config import TrainConfig
 from bc.train.loop import BatchReport, EpochReport
@@ -25,7 +27,9 @@ class TrainJob(QObject):
         batch(BatchReport): after each batch.
         epoch(EpochReport): after each epoch.
         trained(TrainResult): training ended (also when cancelled); the policy is saved.
-        evaluated(object): the policy's `EvalResult` over `eval_episodes` episodes.
+        evaluated(object): the policy's `EvalResult` over `eval_episodes` episodes (fewer when
+            evaluation was cancelled).
+        eval_progress(int, int, float): evaluation episode k of n done, running mean return.
         failed(str, str): what failed and a one-line message; nothing more follows.
         done(): the job is over (after `evaluated` or `failed`).
     """
@@ -36,6 +40,7 @@ class TrainJob(QObject):
     evaluated = pyqtSignal(object)
     failed = pyqtSignal(str, str)
     done = pyqtSignal()
+    eval_progress = pyqtSignal(int, int, float)
 
     def __init__(self, settings: TrainSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +85,7 @@ class TrainJob(QObject):
                 device=s.device,
                 policy=s.preset,
                 eval_episodes=0,  # evaluated below, after `trained`, so the panel can say so
+                selection=s.selection,
             )
             env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
             try:
@@ -99,19 +105,32 @@ class TrainJob(QObject):
                 TrainResult(result.policy, result.path, result.history, result.cancelled)
             )
             if s.eval_episodes > 0 and not result.cancelled:
-                eval_env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
-                try:
-                    evaluation = evaluate_policy(
-                        result.policy,
-                        eval_env,
-                        n_eval_episodes=s.eval_episodes,
-                        seed=10_000 + s.seed,
-                    )
-                finally:
-                    eval_env.close()
-                self.evaluated.emit(evaluation)
+                evaluation = self._evaluate(result.policy)
+                if evaluation is not None:
+                    self.evaluated.emit(evaluation)
         finally:  # an exception reaches `failed` through the job's errored signal
             self._ended.set()
+
+    def _evaluate(self, policy: Any) -> EvalResult | None:
+        """Play the evaluation episodes one by one, reporting each; Cancel stops between them."""
+        s = self.settings
+        returns: list[float] = []
+        lengths: list[int] = []
+        eval_env = make_env(s.env_id, render_mode=None, **s.env_kwargs)
+        try:
+            for k in range(s.eval_episodes):
+                if self.stop_event.is_set():
+                    break
+                one = evaluate_policy(policy, eval_env, n_eval_episodes=1, seed=10_000 + s.seed + k)
+                returns.extend(one.returns)
+                lengths.extend(one.lengths)
+                self.eval_progress.emit(k + 1, s.eval_episodes, float(np.mean(returns)))
+        finally:
+            eval_env.close()
+        if not returns:
+            return None
+        arr = np.asarray(returns)
+        return EvalResult(float(arr.mean()), float(arr.std()), tuple(returns), tuple(lengths))
 
 
 __all__ = [

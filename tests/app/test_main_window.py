@@ -26,7 +26,7 @@ def test_window_shows_env_frames_hud_tabs_dock_and_menus(open_window, qtbot):
     assert win.actions_by_name["record"].shortcut().toString() == "Ctrl+R"
     assert win.actions_by_name["step"].shortcut().toString() == "Ctrl+."
     menus = [a.text() for a in win.menuBar().actions()]
-    assert menus == ["&File", "&Record", "&Env", "&Help"]
+    assert menus == ["&File", "&Record", "&Env", "E&pisode", "&Help"]
     qtbot.waitUntil(lambda: "PRACTICE" in win.hud.text())
     assert "CartPole-v1" in win.hud.text() and "fps 200 target" in win.hud.text()
     assert win.view.frame_rect().width() > 0
@@ -73,6 +73,8 @@ def test_frames_wrap_as_qimages_of_the_right_format():
         (HudStatus(phase=COUNTDOWN, recording=True, countdown=2.2), "REC IN 2"),
         (HudStatus(phase=PAUSED, pause_reason="gamepad"), "PAUSED (gamepad unplugged)"),
         (HudStatus(phase=WAITING, recording=True), "● REC · WAITING FOR INPUT"),
+        (HudStatus(phase=RUNNING, device="policy"), "POLICY PLAYS"),
+        (HudStatus(phase=RUNNING, device="keyboard (took over)"), "YOU (TOOK OVER)"),
     ],
 )
 def test_hud_badge_says_what_the_app_is_doing(status, badge):
@@ -192,6 +194,16 @@ def test_help_dialog_lists_every_shortcut_and_the_game_keys(open_window, qtbot):
         d.close()
 
 
+def test_escape_closes_help_from_its_tables(open_window, qtbot):
+    win = open_window()
+    dialog = win.show_help()
+    qtbot.waitExposed(dialog)
+    dialog.shortcut_table.setFocus()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(dialog.shortcut_table, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
 def test_choose_env_shortcut_focuses_the_env_field(open_window, qtbot):
     win = open_window()
     combo = win.picker.env_box
@@ -202,3 +214,45 @@ def test_choose_env_shortcut_focuses_the_env_field(open_window, qtbot):
     qtbot.keyPress(win.focusWidget(), Qt.Key.Key_Right)
     assert not win.session.player.human.has_input()
     qtbot.keyRelease(win.focusWidget(), Qt.Key.Key_Right)
+
+
+def test_countdown_is_a_banner_clear_of_the_frame_middle(qtbot):
+    from recorder_app.widgets.env_view import EnvView
+
+    view = EnvView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    frame = np.full((400, 600, 3), (0, 200, 0), np.uint8)  # plain green "env"
+    view.show_frame(frame)
+    view.set_overlay("3")
+    image = view.grab().toImage()
+    band = view.banner_rect()
+    assert band.top() == 0 and band.width() == view.width() and band.height() > 30
+    middle = image.pixelColor(300, 200)  # the env's middle is left as the env drew it
+    assert (middle.red(), middle.green(), middle.blue()) == (0, 200, 0)
+    banner = image.pixelColor(5, band.height() // 2)  # an opaque band, not the green frame
+    assert banner.red() > 150 and banner.green() < 80
+
+
+def test_choosing_an_env_in_the_list_opens_it_and_focuses_the_view(open_window, qtbot):
+    win = open_window()
+    picker = win.picker
+    picker.set_env_ids(["CartPole-v1", "MountainCar-v0"])
+    requests: list[str] = []
+    picker.env_requested.connect(lambda env_id, _kw: requests.append(env_id))
+    picker.focus_env_id()
+    picker.env_box.setCurrentIndex(1)
+    picker.env_box.activated.emit(1)  # what the list emits when the user picks an item
+    assert requests == ["MountainCar-v0"]
+    qtbot.waitUntil(
+        lambda: (
+            (info := win.session.recording.env_info) is not None and info.env_id == "MountainCar-v0"
+        ),
+        timeout=10_000,
+    )
+    assert win.focusWidget() is win.view
+    # Enter in the field fires returnPressed and then the combo's activated: one request only
+    qtbot.wait(10)
+    picker.env_box.lineEdit().returnPressed.emit()
+    picker.env_box.activated.emit(1)
+    assert requests == ["MountainCar-v0", "MountainCar-v0"]

@@ -173,8 +173,16 @@ def test_delete_episodes_rewrites_and_removes_images(tmp_path):
     assert len(set(after.obs)) == after.n_steps
     with pytest.raises(DatasetError, match=r"no episode \[5\] \(dataset has 3\)"):
         storage.delete_episodes(tmp_path / "del.npz", [5])
-    with pytest.raises(DatasetError, match="cannot delete every episode"):
-        storage.delete_episodes(tmp_path / "del.npz", [0, 1, 2])
+    # deleting every episode leaves an empty dataset, which can be recorded into again
+    empty = storage.delete_episodes(tmp_path / "del.npz", [0, 1, 2])
+    assert empty.n_episodes == 0 and empty.n_steps == 0
+    assert storage.load(tmp_path / "del.npz").n_episodes == 0
+    assert not any((tmp_path / "recorded_images").glob("*.png"))
+    bc.generate_expert_traj(
+        constant_expert(env), tmp_path / "del", env, n_episodes=1, seed=0, append=True
+    )
+    again = storage.load(tmp_path / "del.npz")
+    assert again.n_episodes == 1 and again.image_path(0).is_file()
 
 
 @settings(max_examples=60, deadline=None)

@@ -39,7 +39,7 @@ def test_saved_episodes_are_appended_without_reloading_the_file(open_window, qtb
     assert [r.length for r in summary.rows[:3]] == [5, 5, 5]
     assert [r.seed for r in summary.rows[:3]] == [0, 1, 2]
     assert np.all(summary.actions[:15] == 1) and summary.actions.shape[1:] == (1,)
-    assert win.dataset_panel.table.item(0, 1).text() == "5"
+    assert win.dataset_panel.table.item(0, 2).text() == "5"
     qtbot.keyRelease(win.view, Qt.Key.Key_Right)
     stop_recording(qtbot, win)
     qtbot.waitUntil(lambda: len(loads) == 1)  # the merged file, read once after stopping

@@ -139,6 +139,18 @@ def test_pause_and_single_step(open_window, qtbot):
     qtbot.waitUntil(lambda: session.recording.last_status.phase == RUNNING)
 
 
+def wait_question(qtbot, win):
+    """The visible question box over the window."""
+    found: list[QMessageBox] = []
+
+    def visible() -> bool:
+        found[:] = [b for b in win.findChildren(QMessageBox) if b.isVisible()]
+        return bool(found)
+
+    qtbot.waitUntil(visible)
+    return found[0]
+
+
 def test_discard_restarts_the_episode_from_the_same_seed(open_window, qtbot):
     win = open_window(env_id="MountainCar-v0", env_kwargs={"max_episode_steps": 40}, seed=100)
     session = win.session
@@ -148,12 +160,29 @@ def test_discard_restarts_the_episode_from_the_same_seed(open_window, qtbot):
         lambda: session.recording.last_status.recording and session.recording.last_status.step >= 10
     )
     shortcut(qtbot, win, Qt.Key.Key_D)
+    box = wait_question(qtbot, win)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: session.recording.last_status.step < 10)
     wait_saved(qtbot, win, 2)
     stop_recording(qtbot, win)
     data = storage.load(session.dataset.path)
     assert list(data.episode_seeds[:2]) == [100, 101]  # 100 was discarded once, re-recorded
     assert list(data.episode_lengths[:2]) == [40, 40]
+
+
+def test_discard_asks_first_and_no_keeps_the_episode(open_window, qtbot):
+    win = open_window(env_id="MountainCar-v0", env_kwargs={"max_episode_steps": 5000}, seed=7)
+    session = win.session
+    with qtbot.waitSignal(session.recording.recording_changed, timeout=20_000):
+        shortcut(qtbot, win, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: session.recording.last_status.step >= 10)
+    shortcut(qtbot, win, Qt.Key.Key_D)
+    box = wait_question(qtbot, win)
+    assert "Discard the episode" in box.text()
+    before = session.recording.last_status.step
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: session.recording.last_status.step >= before + 20)
+    assert not session.recording.saved  # nothing restarted, nothing ended
 
 
 def test_end_episode_early_keeps_it_as_truncated(open_window, qtbot):

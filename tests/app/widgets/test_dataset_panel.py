@@ -41,8 +41,9 @@ def test_rows_and_totals_describe_each_episode(app_home):
     assert [r.index for r in rows] == [0, 1, 2]
     assert [r.length for r in rows] == list(data.episode_lengths)
     cells = row_cells(rows[0])
-    assert cells[0] == "0" and cells[1] == str(data.episode_lengths[0])
-    assert cells[3] in ("term.", "trunc.") and cells[4] != "-"
+    assert cells[0] == "0" and cells[2] == str(data.episode_lengths[0])
+    assert cells[4] in ("term.", "trunc.") and cells[5] != "-"
+    assert cells[1] == "" and cells[7] == "" and cells[8] == ""  # no flag, tags or note yet
     text = totals_text(DatasetSummary.of(data))
     assert text.startswith(f"3 episodes · {data.n_steps:,} steps (vector obs)")
     assert totals_text(None).startswith("No episodes yet")
@@ -54,7 +55,7 @@ def test_panel_shows_episodes_and_histograms(qtbot, app_home):
     qtbot.addWidget(panel)
     panel.show_dataset(data.path, DatasetSummary.of(data))
     assert panel.table.rowCount() == 3
-    assert panel.table.item(2, 2).text() == f"{data.episode_returns[2]:.2f}"
+    assert panel.table.item(2, 3).text() == f"{data.episode_returns[2]:.2f}"
     curves = panel.returns_plot.listDataItems()
     assert len(curves) == 1
     _x, y = curves[0].getData()
@@ -76,16 +77,23 @@ def test_box_actions_get_one_histogram_per_dimension(qtbot, app_home):
     panel = DatasetPanel()
     qtbot.addWidget(panel)
     panel.show_dataset(data.path, DatasetSummary.of(data))
-    curves = panel.actions_plot.listDataItems()
-    assert len(curves) == 4  # BipedalWalker: 4 torques
-    for curve in curves:
+    assert len(panel.dim_plots) == 4  # BipedalWalker: 4 torques, one small plot each
+    for plot in panel.dim_plots:
+        (curve,) = plot.listDataItems()  # not drawn on top of each other
         assert curve.getData()[1].sum() == data.n_steps
-    assert not math.isnan(float(curves[0].getData()[0][0]))
-    # Delete the plots (and the legend's labels) inside Qt's event loop, not whenever Python
-    # collects the panel: left to the collector, a pending resize of a legend label can reach a
-    # deleted text item and crash the run (seen under CI=true in the full suite).
-    panel.deleteLater()
-    qtbot.wait(10)
+        assert not math.isnan(float(curve.getData()[0][0]))
+    assert panel.actions_plot.scene() is None  # the single plot made way for the four
+
+
+def test_no_episodes_shows_a_line_instead_of_empty_plots(qtbot, app_home):
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_dataset(app_home / "new.npz", None)
+    assert not panel.plots.isVisible() and panel.no_plots_label.isVisible()
+    data = make_dataset(app_home / "d.npz", episodes=1)
+    panel.show_dataset(data.path, DatasetSummary.of(data))
+    assert panel.plots.isVisible() and not panel.no_plots_label.isVisible()
 
 
 def test_deleting_an_episode_from_the_window(open_window, qtbot, app_home):
@@ -180,5 +188,6 @@ def test_action_histograms_use_the_key_maps_names(open_window, qtbot, app_home):
     panel.set_action_names((), ("hip 1", "knee 1", "hip 2", "knee 2"))
     walker = make_dataset(app_home / "bw.npz", "BipedalWalker-v3", 1)
     panel.show_dataset(walker.path, DatasetSummary.of(walker))
-    names = [item.name() for item in panel.actions_plot.listDataItems()]
+    names = [plot.listDataItems()[0].name() for plot in panel.dim_plots]
     assert names == ["hip 1", "knee 1", "hip 2", "knee 2"]
+    assert "knee 2" in panel.dim_plots[3].titleLabel.text

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QPushButton
 
 from bc.envs import make_env
 from recorder_app.input import load_bindings
 from recorder_app.widgets.keymap_editor import KeymapEditor
 
-pytestmark = pytest.mark.qt_log_level_fail("WARNING")
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -136,3 +140,25 @@ def test_raw_pad_names_are_flagged_and_converted(qtbot):
     assert editor.table.item(1, 0).text() == "Pad:X"
     assert editor.bindings.pad_keys == {"Pad:DpadLeft": "Left"}
     assert editor.convert_button.isHidden()
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [(Qt.Key.Key_Down, "Down"), (Qt.Key.Key_Space, "Space"), (Qt.Key.Key_Up, "Up")],
+)
+def test_arrows_and_space_are_captured_with_focus_on_a_button(qtbot, key, name):
+    env = make_env("CartPole-v1", render_mode=None)
+    editor = KeymapEditor("CartPole-v1", env.action_space)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    rebind = next(b for b in editor.findChildren(QPushButton) if b.text() == "Rebind")
+    editor.table.selectRow(0)
+    rebind.setFocus()
+    rebind.click()
+    assert editor._capturing == 0
+    # The key goes to the focused Rebind button, as a real key press would.
+    qtbot.keyClick(rebind, key)
+    assert editor._capturing is None
+    assert editor.table.item(0, 0).text() == name
+    assert editor.isVisible()

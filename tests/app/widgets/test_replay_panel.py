@@ -119,6 +119,38 @@ def test_export_an_episode_as_gif(open_window, qtbot, cartpole_dataset, app_home
     assert total_ms == pytest.approx(40 * 1000 / panel.speed.value(), rel=0.1)
 
 
+def test_export_scaled_with_captions(open_window, qtbot, cartpole_dataset, app_home):
+    _win, panel = open_replay(open_window, qtbot, cartpole_dataset, 0)
+    plain, big = app_home / "plain.gif", app_home / "big.gif"
+    panel.export(plain)
+    qtbot.waitUntil(lambda: "Exported" in panel.status_label.text(), timeout=30_000)
+    panel.export_scale.setValue(2)
+    panel.export_overlay.setChecked(True)
+    panel.status_label.setText("")
+    panel.export(big)
+    qtbot.waitUntil(lambda: "Exported" in panel.status_label.text(), timeout=30_000)
+    with Image.open(plain) as a, Image.open(big) as b:
+        w, h = a.size
+        assert b.size[0] == 2 * w and b.size[1] > 2 * h  # twice as big, plus the caption band
+        b.seek(0)
+        band = np.asarray(b.convert("RGB"))[2 * h :]
+        assert band.max() > 200 and (band == 0).mean() > 0.5  # white text on black
+        frame = np.asarray(b.convert("RGB"))[: 2 * h]
+        assert frame.mean() > 100  # the env's own picture, not covered
+
+
+def test_export_overlay_helpers():
+    from bc.export_overlay import ExportOptions, caption_lines, prepare_frames
+
+    frame = np.zeros((4, 6, 1), np.uint8)
+    (out,) = prepare_frames([frame], ExportOptions(scale=3))
+    assert out.shape == (12, 18, 3)
+    lines = caption_lines(2, 10, "push left", "push right", 3.0)
+    assert lines == ["step 3/10   return 3.00", "human: push left   policy: push right"]
+    (captioned,) = prepare_frames([frame], ExportOptions(scale=8, overlay=True), [lines])
+    assert captioned.shape[0] > 32 and captioned.shape[1] == 48
+
+
 class _Driver:
     """Steers CarRacing along a fixed pattern, so frames differ from step to step."""
 

@@ -75,6 +75,10 @@ def test_cancel_keeps_and_saves_the_best_weights(open_window, qtbot, cartpole_da
     assert result.path.is_file()
     qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled())
     assert not panel.cancel_button.isEnabled()
+    # a cancelled run is not evaluated: the panel must not promise it, nor claim 100 %
+    assert "Evaluating" not in panel.score_label.text()
+    assert "cancelled" in panel.score_label.text()
+    assert panel.progress.value() < panel.progress.maximum()
 
 
 def test_cancel_stops_within_one_batch(qtbot, cartpole_dataset):
@@ -113,3 +117,82 @@ def test_watch_lets_the_policy_play_and_the_human_take_over(open_window, qtbot, 
     qtbot.waitUntil(lambda: win.session.recording.last_status.device == "policy", timeout=10_000)
     panel.watch_button.click()
     qtbot.waitUntil(lambda: win.session.recording.last_status.device == "keyboard", timeout=10_000)
+
+
+def test_evaluation_reports_each_episode_and_can_be_cancelled(qtbot, cartpole_dataset):
+    settings = TrainSettings(
+        dataset=cartpole_dataset,
+        env_id="CartPole-v1",
+        env_kwargs={"max_episode_steps": 60},
+        n_epochs=1,
+        eval_episodes=50,
+    )
+    job = TrainJob(settings)
+    progress: list[tuple[int, int, float]] = []
+    evaluated: list[object] = []
+
+    def on_progress(k: int, n: int, mean: float) -> None:
+        progress.append((k, n, mean))
+        if k == 3:
+            job.cancel()
+
+    job.eval_progress.connect(on_progress)
+    job.evaluated.connect(evaluated.append)
+    with qtbot.waitSignal(job.done, timeout=60_000):
+        job.start()
+    assert [p[:2] for p in progress[:3]] == [(1, 50), (2, 50), (3, 50)]
+    assert 3 <= len(progress) < 50  # cancel stops between episodes
+    (result,) = evaluated
+    assert len(result.returns) == len(progress)
+    assert result.mean_return == pytest.approx(progress[-1][2])
+
+
+def test_validation_markers_differ_from_training_ones(qtbot):
+    from recorder_app.widgets.train_panel import TrainPanel
+
+    panel = TrainPanel()
+    qtbot.addWidget(panel)
+    train = panel.train_curve.opts["symbolBrush"]
+    val = panel.val_curve.opts["symbolBrush"]
+    assert train != val
+
+
+def test_the_dock_chooses_episodes_and_counts_them_before_training(
+    open_window, qtbot, cartpole_dataset
+):
+    from bc import curation
+
+    curation.label_episodes(cartpole_dataset, [1, 3], add_tags=["expert"], flag=1)
+    curation.label_episodes(cartpole_dataset, [4], flag=-1)
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel = win.train_panel
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.sel_tag.count() == 2)  # "any tag" and the dataset's one
+    assert panel.selection_label.text() == "5 of 5 episodes · 300 steps"
+    panel.sel_flag.setCurrentText("good")
+    assert panel.selection_label.text() == "2 of 5 episodes · 120 steps"
+    panel.sel_flag.setCurrentText("good or unset")
+    panel.sel_first_n.setValue(3)
+    assert panel.selected_counts() == (3, 180)
+    panel.sel_first_n.setValue(0)
+    panel.sel_flag.setCurrentText("any flag")
+    panel.sel_tag.setCurrentText("expert")
+    assert panel.selected_counts() == (2, 120)
+    panel.sel_use_return.setChecked(True)
+    panel.sel_min_return.setValue(1000.0)
+    assert panel.selection_label.text() == "0 of 5 episodes · 0 steps"
+    assert not panel.pretrain_button.isEnabled()  # nothing to train on
+    panel.sel_use_return.setChecked(False)
+    settings = panel.settings()
+    assert settings.selection is not None and settings.selection.tags == ("expert",)
+    panel.epochs.setValue(1)
+    panel.eval_episodes.setValue(0)
+    with qtbot.waitSignal(panel.trained, timeout=60_000) as trained:
+        qtbot.mouseClick(panel.pretrain_button, Qt.MouseButton.LeftButton)
+    assert not trained.args[0].cancelled
+    # label changes in the dataset panel update the count
+    win.dataset_panel.set_flag(1, [0])
+    qtbot.waitUntil(lambda: panel.sel_tag.count() == 2)
+    panel.sel_tag.setCurrentText("any tag")
+    panel.sel_flag.setCurrentText("good")
+    qtbot.waitUntil(lambda: panel.selected_counts() == (3, 180), timeout=20_000)
