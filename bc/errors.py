@@ -51,3 +51,16 @@ class PolicyFileError(BCError):
 
 class ExpertError(BCError):
     """An expert spec cannot be resolved, or an expert returned an invalid action."""
+
+
+class DatasetLockedError(BCError):
+    """Another writer (app, command or script) has the dataset open for writing."""
+
+    def __init__(self, message: str, holder: object | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+        """The `bc.lock.LockHolder` named by the lock file, when it could be read."""
+
+
+class FolderInUseError(BCError):
+    """An image folder holds another dataset's frames; recording there would overwrite them."""

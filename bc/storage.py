@@ -16,16 +16,30 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc import journal
-from bc.errors import DatasetError, DatasetWriteError, MissingImagesError, UnsupportedSpaceError
-from bc.images import resolve_image_path, resolve_image_paths
+from bc import journal, recovery
+from bc.errors import (
+    BCError,
+    DatasetError,
+    DatasetWriteError,
+    MissingImagesError,
+    UnsupportedSpaceError,
+)
+from bc.images import delete_own_images, resolve_image_path, resolve_image_paths
+from bc.lock import DatasetLock
 from bc.spaces import is_image_space, space_from_description
 from bc.trajectory import Episode
 
 log = logging.getLogger(__name__)
 
 SB2_KEYS = ("obs", "actions", "rewards", "episode_returns", "episode_starts")
-EXTRA_KEYS = ("metadata", "episode_terminated", "episode_seeds", "step_times", "episode_created")
+EXTRA_KEYS = (
+    "metadata",
+    "episode_terminated",
+    "episode_seeds",
+    "step_times",
+    "episode_created",
+    "image_crc32",
+)
 FORMAT_VERSION = 1
 
 
@@ -47,6 +61,8 @@ class DatasetArrays:
     episode_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     step_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     episode_created: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    image_crc32: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    """Image datasets: CRC-32 of each frame file as written (empty when unknown)."""
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -146,6 +162,7 @@ class DatasetArrays:
             episode_seeds=self.episode_seeds[chosen],
             step_times=self.step_times[rows],
             episode_created=self.episode_created[chosen],
+            image_crc32=self.image_crc32[rows] if self.image_crc32.size else self.image_crc32,
             pending_episodes=0,
         )
 
@@ -186,7 +203,7 @@ class DatasetArrays:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Return the archive's arrays: the five SB2 keys, then our extras (no pickle needed)."""
-        return {
+        arrays = {
             "obs": self.obs,
             "actions": self.actions,
             "rewards": self.rewards.astype(np.float64, copy=False),
@@ -198,6 +215,9 @@ class DatasetArrays:
             "step_times": self.step_times.astype(np.float64, copy=False),
             "episode_created": self.episode_created.astype(np.float64, copy=False),
         }
+        if self.image_crc32.size:
+            arrays["image_crc32"] = self.image_crc32.astype(np.uint32, copy=False)
+        return arrays
 
     def sb2_dict(self) -> dict[str, np.ndarray]:
         """Return only the five SB2 keys, as `generate_expert_traj` returns them."""
@@ -255,6 +275,8 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         return np.concatenate([getattr(p, name) for p in parts])
 
     obs = cat("obs")
+    crcs = [p.image_crc32 for p in parts]
+    has_crc = all(c.size == p.n_steps for c, p in zip(crcs, parts, strict=True))
     return DatasetArrays(
         obs=obs.astype(first.obs.dtype) if obs.dtype.kind not in "US" else obs,
         actions=cat("actions").astype(first.actions.dtype),
@@ -266,6 +288,7 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_seeds=cat("episode_seeds"),
         step_times=cat("step_times"),
         episode_created=cat("episode_created"),
+        image_crc32=np.concatenate(crcs) if has_crc and obs.size else np.zeros(0, np.uint32),
         path=first.path,
     )
 
@@ -304,6 +327,7 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         ("episode_seeds", n_ep),
         ("episode_created", n_ep),
         ("step_times", n),
+        ("image_crc32", n),
     ):
         have = getattr(d, name).size
         if have not in (0, want):
@@ -389,35 +413,59 @@ def load(
         check_images: for image datasets, check that every referenced file exists.
         merge_journal: include finished episodes still in the crash journal (see `journal`).
 
+    When no other writer holds the dataset's lock, loading first repairs what a killed writer
+    left (see `bc.recovery`): a replace cut short is undone, temp files go, and unreadable
+    journal files are moved to `name.npz.journal-damaged/` (kept, never deleted).
+
     Returns:
         The dataset, with `pending_episodes` counting those recovered from the journal.
 
     Raises:
         DatasetError: the file is missing, corrupt, foreign, or its arrays disagree (all
-            problems in one message).
+            problems in one message); or a replace by another writer is under way and the data
+            is in the backup (the message names it).
         MissingImagesError: image files are missing (how many, and the first few by step).
     """
     path = normalise_path(path)
+    if path.is_dir():
+        raise DatasetError(path, ["is a folder, expected an .npz archive"])
+    recovery.repair_if_free(path)
     parts = journal.unmerged_parts(path) if merge_journal else []
     if path.exists() or not parts:
         pieces = [_read_archive(path)]
     else:
         pieces = []
     pending = 0
+    damaged = []
     for part in parts:
         try:
             piece = _read_archive(part)
         except DatasetError as exc:
-            log.warning("skipping unreadable journal entry %s: %s", part, exc)
+            log.warning("unreadable journal entry %s: %s", part, exc)
+            damaged.append(part)
             continue
         pieces.append(replace(piece, path=path))
         pending += piece.n_episodes
+    if damaged:
+        _set_aside_if_free(path, damaged)
     if not pieces:
         raise DatasetError(path, ["no such file, and no recoverable episodes in its journal"])
     data = replace(concatenate(pieces), path=path, pending_episodes=pending)
     if check_images and data.is_image:
         check_image_files(data)
     return data
+
+
+def _set_aside_if_free(path: Path, parts: list[Path]) -> None:
+    """Move unreadable journal files to the damaged folder when no writer holds the lock."""
+    try:
+        with DatasetLock(path, "setting aside damaged journal files"):
+            for part in parts:
+                if part.exists():
+                    target = journal.move_aside(path, part)
+                    log.warning("moved unreadable journal file %s to %s (kept)", part, target)
+    except (BCError, OSError) as exc:
+        log.warning("left unreadable journal files of %s in place: %s", path, exc)
 
 
 def check_image_files(data: DatasetArrays) -> None:
@@ -431,6 +479,40 @@ def check_image_files(data: DatasetArrays) -> None:
         )
 
 
+def frame_mismatches(data: DatasetArrays) -> list[str]:
+    """Problems with an image dataset's frame files beyond their existence (empty when fine).
+
+    Frames whose bytes differ from the CRC-32 recorded when they were written (another
+    dataset or a person overwrote them), and frames lying in an image folder that another
+    dataset's `.dataset` file claims.
+    """
+    from bc.images import OWNER_FILE, file_crc32, folder_owner
+
+    if not data.is_image or data.path is None:
+        return []
+    problems = []
+    paths = data.image_paths()
+    if data.image_crc32.size == data.n_steps:
+        bad = [i for i, p in enumerate(paths) if file_crc32(p) != int(data.image_crc32[i])]
+        if bad:
+            shown = ", ".join(f"{data.obs[i]} (step {i})" for i in bad[:3])
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            problems.append(
+                f"{len(bad)} of {data.n_steps} frame files differ from the frames recorded "
+                f"(overwritten by another dataset?): {shown}{more}"
+            )
+    owners = {}
+    for p in paths:
+        if p.parent not in owners:
+            owners[p.parent] = folder_owner(p.parent)
+    for folder, owner in owners.items():
+        if owner is not None and owner != data.path.name:
+            problems.append(
+                f"frames are in {folder}, which its {OWNER_FILE} file says belongs to {owner}"
+            )
+    return problems
+
+
 def normalise_path(path: str | Path) -> Path:
     """Add '.npz' when missing, as `np.savez` does for SB2's save paths."""
     p = Path(path)
@@ -440,12 +522,44 @@ def normalise_path(path: str | Path) -> Path:
 def save(path: str | Path, data: DatasetArrays) -> Path:
     """Write a dataset atomically (temp file, fsync, rename): a reader sees old or new, never half.
 
+    Holds the dataset's lock while writing.
+
     Raises:
         DatasetWriteError: the disk refused the write; the previous file is untouched.
+        DatasetLockedError: another writer has the dataset open.
+        DatasetError: `path` is a folder.
     """
     path = normalise_path(path)
-    atomic_savez(path, data.to_arrays())
+    if path.is_dir():
+        raise DatasetError(path, ["is a folder, expected an .npz archive"])
+    with DatasetLock(path, "saving"):
+        atomic_savez(path, data.to_arrays())
     return path
+
+
+def check_writable(folder: Path) -> None:
+    """Create and remove a small file in `folder` (made if missing) to prove it takes writes.
+
+    Raises:
+        DatasetWriteError: naming the OS's reason (read-only file system, permission denied,
+            no space left on device, file too large).
+    """
+    probe = folder / f".write-test.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * 4096)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise DatasetWriteError(
+            f"cannot write in {folder}: {exc.strerror or exc}; choose another location"
+        ) from exc
+    finally:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -488,15 +602,31 @@ def consolidate(path: str | Path) -> DatasetArrays:
 
     Safe against a crash at any point: the archive names the journal files it absorbed, so a
     journal file left behind after the rename is recognised and removed on the next call.
+
+    Raises:
+        DatasetLockedError: another writer has the dataset open.
     """
     path = normalise_path(path)
-    parts = journal.unmerged_parts(path)
+    with DatasetLock(path, "merging the journal"):
+        return merge_journal(path)
+
+
+def merge_journal(path: Path) -> DatasetArrays:
+    """`consolidate` for a caller that already holds the dataset's lock."""
+    recovery.repair(path)
+    for part in journal.unmerged_parts(path):
+        try:
+            _read_archive(part)
+        except DatasetError as exc:
+            target = journal.move_aside(path, part)
+            log.warning("moved unreadable journal file %s to %s (kept): %s", part, target, exc)
     data = load(path, check_images=False)
-    if parts:
+    parts = journal.unmerged_parts(path)
+    if data.pending_episodes:
         metadata = dict(data.metadata)
         metadata["journal_merged"] = [p.name for p in parts]
         data = replace(data, metadata=metadata, pending_episodes=0)
-        save(path, data)
+        atomic_savez(path, data.to_arrays())
     journal.remove_merged(path, data.metadata.get("journal_merged", []))
     return replace(data, pending_episodes=0)
 
@@ -507,27 +637,35 @@ def delete_episodes(path: str | Path, indices: Iterable[int]) -> DatasetArrays:
     Image files of the kept episodes keep their names; new recordings number theirs after the
     highest number in use, so nothing is overwritten.
 
+    Only regular files inside the dataset's own image folder are deleted: an image path that
+    names anything else (`../x`, an absolute path, a symlink) is left alone and logged.
+
     Raises:
         DatasetError: an index is out of range, or every episode would be removed.
+        DatasetLockedError: another writer has the dataset open.
     """
     path = normalise_path(path)
-    data = consolidate(path)
-    drop = {int(i) for i in indices}
-    bad = sorted(i for i in drop if not 0 <= i < data.n_episodes)
-    if bad:
-        raise DatasetError(path, [f"no episode {bad} (dataset has {data.n_episodes})"])
-    keep = [i for i in range(data.n_episodes) if i not in drop]
-    if not keep:
-        raise DatasetError(path, ["cannot delete every episode; delete the file instead"])
-    kept = data.select_episodes(keep)
-    metadata = {k: v for k, v in kept.metadata.items() if k != "journal_merged"}
-    save(path, replace(kept, metadata=metadata))
-    if data.is_image:
-        kept_files = {str(p) for p in kept.obs}
-        for i in sorted(drop):
-            for stored in data.obs[data.episode_slice(i)]:
-                if str(stored) not in kept_files:
-                    resolve_image_path(str(stored), data.root).unlink(missing_ok=True)
+    with DatasetLock(path, "deleting episodes"):
+        data = merge_journal(path)
+        drop = {int(i) for i in indices}
+        bad = sorted(i for i in drop if not 0 <= i < data.n_episodes)
+        if bad:
+            raise DatasetError(path, [f"no episode {bad} (dataset has {data.n_episodes})"])
+        keep = [i for i in range(data.n_episodes) if i not in drop]
+        if not keep:
+            raise DatasetError(path, ["cannot delete every episode; delete the file instead"])
+        kept = data.select_episodes(keep)
+        metadata = {k: v for k, v in kept.metadata.items() if k != "journal_merged"}
+        atomic_savez(path, replace(kept, metadata=metadata).to_arrays())
+        if data.is_image:
+            kept_files = {str(p) for p in kept.obs}
+            gone = [
+                str(stored)
+                for i in sorted(drop)
+                for stored in data.obs[data.episode_slice(i)]
+                if str(stored) not in kept_files
+            ]
+            delete_own_images(path, gone, data.metadata.get("image_folder"))
     return load(path, check_images=False)
 
 

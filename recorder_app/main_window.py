@@ -22,6 +22,7 @@ from recorder_app.input.takeover import PolicyWithTakeover
 from recorder_app.key_router import KeyRouter
 from recorder_app.session import DatasetView, Session
 from recorder_app.shortcuts import Shortcut
+from recorder_app.widgets.dataset_dialogs import WriteTroubleDialog, locked_dataset_box
 from recorder_app.widgets.dataset_panel import DatasetPanel
 from recorder_app.widgets.device_picker import DevicePicker
 from recorder_app.widgets.env_picker import EnvPicker
@@ -165,6 +166,11 @@ class MainWindow(QMainWindow):
         s.devices_changed.connect(self.devices.set_devices)
         s.message.connect(lambda text: self.statusBar().showMessage(text, 6000))  # type: ignore[union-attr]
         s.error.connect(self.errors.show_error)
+        self.write_trouble = WriteTroubleDialog(self)
+        s.write_trouble.connect(lambda m: self.write_trouble.report(m, s.dataset_path.parent))
+        self.write_trouble.save_elsewhere_requested.connect(s.save_elsewhere)
+        self.write_trouble.discard_requested.connect(s.discard_unsaved)
+        s.dataset_locked.connect(self._on_session_dataset_locked)
         s.close_failed.connect(self._on_session_close_failed)
         s.closed.connect(self.close)
         s.env_opened.connect(lambda _info: self._update_train_target())
@@ -285,6 +291,11 @@ class MainWindow(QMainWindow):
 
     def _on_session_close_failed(self) -> None:
         self._closing = False
+
+    def _on_session_dataset_locked(self, path: Any, holder: str) -> None:
+        box = locked_dataset_box(self, path, holder)
+        box.accepted.connect(lambda: self.session.open_dataset_read_only(path))
+        box.show()
 
     def _open_keymap_editor(self) -> None:
         info = self.session.env_info

@@ -11,7 +11,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal
 
-from bc import journal, storage
+from bc import journal, lock, storage
 from bc.storage import DatasetArrays
 from bc.trajectory import EpisodeSummary
 from recorder_app.input import GamepadManager, HumanExpert, load_bindings
@@ -99,6 +99,9 @@ class Session(QObject):
         devices_changed(list, object): gamepad names and the active index (or None).
         message(str): a short note for the status bar.
         error(str, str): a title and a one-line message for the error channel.
+        write_trouble(str): the disk refused a write (the real cause); the env is paused.
+        dataset_locked(object, str): the chosen dataset (Path) is open for writing elsewhere
+            (who holds it); `open_dataset_read_only` opens it anyway, for viewing.
         close_failed(): shutting down could not save the recording; the app keeps running.
         closed(): the worker saved everything and stopped; the app may quit.
     """
@@ -114,6 +117,8 @@ class Session(QObject):
     devices_changed = pyqtSignal(list, object)
     message = pyqtSignal(str)
     error = pyqtSignal(str, str)
+    write_trouble = pyqtSignal(str)
+    dataset_locked = pyqtSignal(object, str)
     close_failed = pyqtSignal()
     closed = pyqtSignal()
 
@@ -134,6 +139,8 @@ class Session(QObject):
         )
         self._dataset_follows_env = options.dataset is None
         self._replace_next = False
+        self.read_only = ""
+        """Non-empty while the dataset is open read-only: who else is writing it."""
         self.dataset: DatasetArrays | None = None
         self.last_status = HudStatus()
         self.saved: list[EpisodeSummary] = []
@@ -166,7 +173,8 @@ class Session(QObject):
         w.paused_changed.connect(self._on_worker_paused_changed)
         w.episode_saved.connect(self._on_worker_episode_saved)
         w.failed.connect(self._on_worker_failed)
-        w.write_failed.connect(lambda m: self.error.emit("Could not save", m))
+        w.write_failed.connect(self.write_trouble)
+        w.relocated.connect(self._on_worker_relocated)
         w.shutdown_failed.connect(self._on_worker_shutdown_failed)
         w.stopped.connect(self._on_worker_stopped)
 
@@ -176,6 +184,7 @@ class Session(QObject):
         """Start the worker, open the start-up env and dataset, watch gamepads."""
         self._thread.start()
         self.open_env(self.options.env_id, self.options.env_kwargs)
+        self._check_lock()
         self.reload_dataset()
         if self.gamepads is not None:
             self._poll_timer.start()
@@ -329,6 +338,12 @@ class Session(QObject):
         if self.env_info is None:
             self.error.emit("Cannot record", "no env is open yet")
             return
+        if self.read_only and not self.recording:
+            self.error.emit(
+                "Cannot record",
+                f"{self.dataset_path.name} is open read-only: {self.read_only} is writing it",
+            )
+            return
         request = RecordingRequest(
             path=self.dataset_path, append=not self._replace_next, metadata=self._metadata()
         )
@@ -392,9 +407,49 @@ class Session(QObject):
         if self.recording:
             self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
             return
-        self.dataset_path = storage.normalise_path(path).absolute()
+        target = storage.normalise_path(path).absolute()
+        holder = lock.locked_by(target)
+        if holder is not None:
+            self.dataset_locked.emit(target, holder.describe())
+            return
+        self.read_only = ""
+        self.dataset_path = target
         self._dataset_follows_env = False
         self._replace_next = replace and self.dataset_path.exists()
+        self.reload_dataset()
+
+    def open_dataset_read_only(self, path: str | Path) -> None:
+        """Show a dataset another writer holds: view, replay, train; no recording or deleting."""
+        if self.recording:
+            self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
+            return
+        self.dataset_path = storage.normalise_path(path).absolute()
+        holder = lock.locked_by(self.dataset_path)
+        self.read_only = holder.describe() if holder is not None else ""
+        self._dataset_follows_env = False
+        self._replace_next = False
+        self.message.emit(f"Opened {self.dataset_path.name} read-only.")
+        self.reload_dataset()
+
+    def save_elsewhere(self, path: str | Path) -> None:
+        """After a write failure: go on recording into `path`, unsaved episodes first."""
+        self._worker.save_elsewhere(storage.normalise_path(path).absolute())
+
+    def discard_unsaved(self) -> None:
+        """After a write failure: stop recording, giving up the episodes not saved."""
+        self._worker.discard_unsaved()
+
+    def _check_lock(self) -> None:
+        holder = lock.locked_by(self.dataset_path)
+        if holder is not None:
+            self.dataset_locked.emit(self.dataset_path, holder.describe())
+
+    def _on_worker_relocated(self, path: Path) -> None:
+        self.dataset_path = path
+        self._dataset_follows_env = False
+        self.read_only = ""
+        self.message.emit(f"Recording goes on in {path}; unsaved episodes are written there.")
+        self._worker.resume_if("cannot save")
         self.reload_dataset()
 
     def reload_dataset(self) -> None:
@@ -423,6 +478,9 @@ class Session(QObject):
         """Delete episodes from the dataset on disk (off the GUI thread); not while recording."""
         if self.recording:
             self.message.emit("Stop recording (Ctrl+R) before deleting episodes.")
+            return
+        if self.read_only:
+            self.error.emit("Cannot delete episodes", "the dataset is open read-only")
             return
         path = self.dataset_path
         self.message.emit(f"Deleting {len(indices)} episode(s) from {path.name}...")
@@ -526,10 +584,7 @@ class Session(QObject):
         self.error.emit(title, message)
 
     def _on_worker_shutdown_failed(self, message: str) -> None:
-        self.error.emit(
-            "Could not save the recording",
-            f"{message}. Free some space, then close again; nothing was lost yet.",
-        )
+        self.write_trouble.emit(f"Could not save the recording before closing: {message}")
         self._poll_timer.start()
         self._stopping = False
         self.close_failed.emit()

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from bc import storage
+from bc import journal, storage
 from bc.errors import BCError, DatasetError
 
 
@@ -38,7 +38,11 @@ def register(sub: Any) -> None:
         default="{}",
         help='JSON keyword arguments for the env, e.g. {"continuous": true}',
     )
-    rec.add_argument("--image-folder", default="recorded_images", help="for image observations")
+    rec.add_argument(
+        "--image-folder",
+        default=None,
+        help="for image observations (default: <name>_images beside the dataset)",
+    )
     rec.set_defaults(handler=_record)
 
     info = sub.add_parser("info", help="summarise a dataset and list its episodes")
@@ -85,6 +89,9 @@ def _record(args: argparse.Namespace) -> int:
     from bc.record import generate_expert_traj
 
     kwargs = _env_kwargs(args.env_kwargs)
+    for candidate in (Path(args.out), storage.normalise_path(args.out)):
+        if candidate.is_dir():
+            raise BCError(f"--out {args.out}: {candidate} is a folder; name a dataset file (.npz)")
     env = make_env(args.env, render_mode=None, **kwargs)
     try:
         expert = load_expert(args.expert, env)
@@ -185,6 +192,14 @@ def _check(args: argparse.Namespace) -> int:
             warnings.append(
                 f"episode_returns differ from the sum of rewards in {len(off)} episode(s), "
                 f"first: episode {off[0]}"
+            )
+        if data.is_image and not problems:
+            problems.extend(storage.frame_mismatches(data))
+        damaged = journal.damaged_parts(path)
+        if damaged:
+            warnings.append(
+                f"{len(damaged)} unreadable journal file(s) were set aside (kept) in "
+                f"{journal.damaged_dir(path)}"
             )
         if data.pending_episodes:
             warnings.append(

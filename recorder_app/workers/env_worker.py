@@ -92,7 +92,7 @@ class RecordingRequest:
     path: Path
     append: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
-    image_folder: str = "recorded_images"
+    image_folder: str | None = None
 
 
 class EnvWorker(QObject):
@@ -111,7 +111,8 @@ class EnvWorker(QObject):
         episode_ended(EpisodeSummary): a recorded episode ended (handed to the writer).
         episode_saved(EpisodeSummary): a recorded episode is on disk.
         failed(str, str): a title and a one-line error for the user; the worker carries on.
-        write_failed(str): the disk refused a write; the data stays in memory and is retried.
+        write_failed(str): the disk refused a write; the env pauses, the data stays in memory.
+        relocated(object): recording goes on in this dataset (Path) after `save_elsewhere`.
         shutdown_failed(str): the recording could not be saved at shutdown; still running.
         stopped(): the loop ended after `shutdown`; the thread may quit.
     """
@@ -124,6 +125,7 @@ class EnvWorker(QObject):
     episode_saved = pyqtSignal(object)
     failed = pyqtSignal(str, str)
     write_failed = pyqtSignal(str)
+    relocated = pyqtSignal(object)
     shutdown_failed = pyqtSignal(str)
     stopped = pyqtSignal()
 
@@ -226,6 +228,14 @@ class EnvWorker(QObject):
     def flush(self) -> None:
         """Write every ended episode now (errors come as `write_failed`)."""
         self._post(self._do_flush)
+
+    def save_elsewhere(self, path: Path) -> None:
+        """Go on recording into `path`: episodes the disk refused are written there."""
+        self._post(partial(self._do_save_elsewhere, Path(path)), "Cannot save there")
+
+    def discard_unsaved(self) -> None:
+        """Stop recording and give up the episodes the disk refused (saved ones stay)."""
+        self._post(self._do_discard_unsaved)
 
     def shutdown(self, keep_partial: bool = True) -> None:
         """Save or drop the open episode, close the recorder and env, and end the loop."""
@@ -382,7 +392,7 @@ class EnvWorker(QObject):
             image_folder=request.image_folder,
             append=request.append,
             metadata=request.metadata,
-            on_error=self.write_failed.emit,
+            on_error=self._on_recorder_error,
             on_saved=self.episode_saved.emit,
         )
         self.recording_changed.emit(True)
@@ -450,6 +460,33 @@ class EnvWorker(QObject):
         self._wait_for_input = bool(on)
         if on:
             self._countdown_until = 0.0
+        self._publish()
+
+    def _on_recorder_error(self, message: str) -> None:
+        """From the writer thread: report, and pause so no more episodes pile up unsaved."""
+        self.write_failed.emit(message)
+        self._post(partial(self._do_set_paused, True, "cannot save"))
+
+    def _do_save_elsewhere(self, path: Path) -> None:
+        rec = self._recorder
+        if rec is None:
+            return
+        rec.relocate(path)  # BCError: stays as it was, reported by _guarded
+        self.relocated.emit(rec.path)
+        try:
+            rec.flush()
+        except BCError as exc:
+            self.write_failed.emit(str(exc))
+
+    def _do_discard_unsaved(self) -> None:
+        rec = self._recorder
+        if rec is None:
+            return
+        dropped = rec.abandon()
+        log.warning("discarded %d unsaved episode(s) of %s", dropped, rec.path)
+        self._recorder = None
+        self._countdown_until = 0.0
+        self.recording_changed.emit(False)
         self._publish()
 
     def _do_flush(self) -> None:

@@ -281,15 +281,16 @@ def test_a_full_disk_shows_a_dialog_and_loses_nothing(open_window, qtbot):
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))  # every write past 0 bytes fails
     try:
-        with qtbot.waitSignal(win.errors.error_shown, timeout=20_000) as blocker:
+        with qtbot.waitSignal(session.write_trouble, timeout=20_000) as blocker:
             pass
+        qtbot.waitUntil(lambda: session.paused)  # no junk episodes pile up behind the dialog
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, old_handler)
-    assert blocker.args[0] == "Could not save" and "not saved yet" in blocker.args[1]
-    assert win.isVisible()
+    assert "not saved yet" in blocker.args[0] and "File too large" in blocker.args[0]
+    assert win.isVisible() and win.write_trouble.isVisible()
     ended_before_stop = session.last_status.episode
-    win.errors.dismiss_all()  # the user closes the box, back in the window
+    win.write_trouble.later_button.click()  # the user closes the dialog, back in the window
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
     stop_recording(qtbot, win)  # close() retries every episode kept in memory
