@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import bc  # noqa: E402
-from bc import storage  # noqa: E402
+from bc import journal, storage  # noqa: E402
 from tests.safety.trials import (  # noqa: E402
     add_journal_episodes,
     child_env,
@@ -122,6 +122,16 @@ def victims(folder: Path) -> list[Path]:
     return files
 
 
+def restore(files: list[Path]) -> int:
+    """Count victims that were deleted or changed, and put them back for the next case."""
+    lost = 0
+    for f in files:
+        if not f.exists() or f.read_text() != "precious":
+            lost += 1
+            f.write_text("precious")
+    return lost
+
+
 def hostile_cases(t: Tally, base: Path) -> None:
     """Datasets whose contents name files to delete; bad arguments; locked and broken states."""
     from tests.tiny_envs import TinyEnv
@@ -134,11 +144,12 @@ def hostile_cases(t: Tally, base: Path) -> None:
         path = folder / f"jm{i}" / "ds.npz"
         bc.generate_expert_traj(lambda o: 0, path, "CartPole-v1", n_episodes=2, seed=0)
         data = storage.load(path)
+        add_journal_episodes(path, [7])  # listed as absorbed below: the clean-up reads the list
+        absorbed = [p.name for p in journal.all_parts(path)]
         arrays = data.to_arrays()
-        names = ["../../victim.txt", str(vs[1]), "../ds.npz", "x/../../../victim.txt"]
+        names = ["../../victim.txt", str(vs[1]), "../ds.npz", "x/../../../victim.txt", *absorbed]
         arrays["metadata"] = np.array(json.dumps({**data.metadata, "journal_merged": names}))
         np.savez(path, **arrays)
-        add_journal_episodes(path, [7])
         args = {
             "record": ["record", "CartPole-v1", "--out", str(path), "--episodes", "1", "--append"],
             "delete": ["delete", str(path), "0"],
@@ -146,6 +157,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
             "check": ["check", str(path)],
         }[command]
         t.cli(f"journal_merged/{command}", args, expect_error=False)
+        t.victims_deleted += restore(vs)
     # 2. image paths naming files outside the image folder
     env = TinyEnv("image3")
     for i, hostile in enumerate(("../victim.txt", "victim.txt", str(vs[1]), "link")):
@@ -156,8 +168,9 @@ def hostile_cases(t: Tally, base: Path) -> None:
         obs = data.obs.tolist()
         target = hostile
         if hostile == "link":
-            os.symlink(vs[1], sub / "img_images" / "999.png")
-            target = "img_images/999.png"
+            own = data.image_path(0).parent
+            os.symlink(vs[1], own / "999.png")
+            target = f"{own.name}/999.png"
         elif hostile == "../victim.txt":
             target = "../victim.txt"
         obs[data.episode_slice(1).start] = target
@@ -166,6 +179,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
             (sub / "victim.txt").write_text("precious")
             vs.append(sub / "victim.txt")
         t.cli(f"delete-path/{hostile}", ["delete", str(path), "1"], expect_error=False)
+        t.victims_deleted += restore(vs)
     # 3. bad arguments and states: each must be one clean line
     path = folder / "img0" / "img.npz"
     t.cli("delete/out-of-range", ["delete", str(path), "9"], expect_error=True)
@@ -206,13 +220,13 @@ def hostile_cases(t: Tally, base: Path) -> None:
     sub = folder / "damaged"
     path = sub / "ds.npz"
     bc.generate_expert_traj(lambda o: 0, path, "CartPole-v1", n_episodes=2, seed=0)
-    from bc import journal
-
     journal.next_part_path(path).parent.mkdir(exist_ok=True)
     journal.next_part_path(path).write_bytes(b"PK\x03\x04 garbage")
     t.cli("journal/damaged-check", ["check", str(path)], expect_error=False)
-    if not journal.damaged_parts(path):
-        t.notes.append("damaged journal file was not kept")
+    kept = list(sub.rglob("*.npz"))  # the damaged file must still exist, wherever it was moved
+    if not any(p.read_bytes() == b"PK\x03\x04 garbage" for p in kept):
+        t.notes.append("damaged journal file was deleted")
+        t.victims_deleted += 1
     # 7. a read-only folder (the child drops to `nobody` when root) and a full disk
     shared = Path(tempfile.mkdtemp(prefix="bc-safety-"))
     os.chmod(shared, 0o755)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 
 import bc
 from bc import storage
@@ -30,7 +31,8 @@ def _point_episode_at(path, episode, targets):
     np.savez(path, **arrays)
 
 
-def test_delete_never_unlinks_files_outside_the_image_folder(tmp_path, victims):
+@pytest.mark.parametrize("how", ["app", "cli"])
+def test_delete_never_unlinks_files_outside_the_image_folder(tmp_path, victims, how):
     path = _image_dataset(tmp_path)
     own = storage.load(path).image_paths()[0].parent
     link = own / "999.png"
@@ -38,8 +40,11 @@ def test_delete_never_unlinks_files_outside_the_image_folder(tmp_path, victims):
     hostile = ["victim.txt", "../victim.txt", str(victims[1]), f"{own.name}/999.png"]
     # victim.txt sits beside the archive; the rest climb out of or link out of the folder
     _point_episode_at(path, 1, hostile)
-    proc = run_bc("delete", path, "1")
-    assert proc.returncode == 0, proc.stderr
+    if how == "app":
+        storage.delete_episodes(path, [1])  # what the app's Delete episode runs
+    else:
+        proc = run_bc("delete", path, "1")
+        assert proc.returncode == 0, proc.stderr
     assert all(v.read_text() == "precious" for v in victims)
     assert link.is_symlink()
     data = storage.load(path)
