@@ -182,7 +182,7 @@ class Recorder:
         storage.check_writable(self.path.parent)
         recovery.repair(self.path)
         existing = self.path.exists() or bool(journal.all_parts(self.path))
-        stored = recovery._stored_image_paths([self.path, *journal.all_parts(self.path)])
+        stored = recovery.stored_image_paths([self.path, *journal.all_parts(self.path)])
         if self.images and self._image_folder is None:
             inherited = stored if append else []
             self._image_folder = Path(self._default_folder(inherited))

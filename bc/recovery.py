@@ -159,14 +159,14 @@ def drop_backup(path: Path) -> None:
     from bc.images import delete_own_images
 
     bak, bak_journal = backup_path(path), backup_journal(path)
-    stored = _stored_image_paths([bak, *journal.all_parts(bak)])
+    stored = stored_image_paths([bak, *journal.all_parts(bak)])
     if stored:
         delete_own_images(path, stored)
     bak.unlink(missing_ok=True)
     journal.remove_tree(bak_journal)
 
 
-def _stored_image_paths(archives: list[Path]) -> list[str]:
+def stored_image_paths(archives: list[Path]) -> list[str]:
     """The image paths an archive's `obs` names (empty for vector data or unreadable files)."""
     import numpy as np
 
