@@ -96,6 +96,7 @@ class Session(QObject):
         rec.episode_saved.connect(lambda *_: self._rumble(0.7, 200))  # the episode is on disk
         rec.failed.connect(lambda *_: self._release_dataset())
         rec.close_failed.connect(self._on_close_failed)
+        rec.relocated.connect(data.relocated)
         watch = self.gamepad_watch
         if watch is not None:
             watch.pause_requested.connect(rec.pause_for)
@@ -107,6 +108,7 @@ class Session(QObject):
         """Start the worker, open the start-up env and dataset, watch gamepads, list envs."""
         self.recording.start()
         self.recording.open_env(self.options.env_id, self.options.env_kwargs)
+        self.dataset.check_lock()
         self.dataset.reload()
         if self.gamepad_watch is not None:
             self.gamepad_watch.start()
@@ -120,6 +122,13 @@ class Session(QObject):
     def toggle_recording(self) -> None:
         """Start recording into the dataset (with the env's and input's metadata), or stop."""
         rec, info = self.recording, self.recording.env_info
+        if self.dataset.read_only and not rec.active:
+            self.failed.emit(
+                "Cannot record",
+                f"{self.dataset.path.name} is open read-only: {self.dataset.read_only} is "
+                "writing it",
+            )
+            return
         if rec.active:
             self.dataset.held = True  # stopping merges the journal: reload once it is done
         metadata: dict[str, Any] = {"recorded_with": "recorder-app", "fps": rec.fps}

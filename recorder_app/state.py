@@ -85,7 +85,7 @@ class RecordingRequest:
     path: Path
     append: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
-    image_folder: str = "recorded_images"
+    image_folder: str | None = None
 
 
 @dataclass(frozen=True)

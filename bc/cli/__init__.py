@@ -13,7 +13,13 @@ from bc.errors import BCError, UsageError
 Handler = Callable[[argparse.Namespace], int]
 
 # Each group module exposes `register(subparsers)`; the order here is the order in --help.
-_GROUPS = ("bc.cli.dataset_cmds", "bc.cli.train_cmds", "bc.cli.merge_cmds", "bc.cli.convert_cmds")
+_GROUPS = (
+    "bc.cli.dataset_cmds",
+    "bc.cli.edit_cmds",
+    "bc.cli.train_cmds",
+    "bc.cli.merge_cmds",
+    "bc.cli.convert_cmds",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,7 +39,11 @@ def register(sub: Any) -> None:
         default="{}",
         help='JSON keyword arguments for the env, e.g. {"continuous": true}',
     )
-    rec.add_argument("--image-folder", default="recorded_images", help="for image observations")
+    rec.add_argument(
+        "--image-folder",
+        default=None,
+        help="for image observations (default: <name>_images beside the dataset)",
+    )
     rec.set_defaults(handler=_record)
 
     info = sub.add_parser("info", help="summarise a dataset and list its episodes")
@@ -120,6 +124,9 @@ def _record(args: argparse.Namespace) -> int:
 
     _check_record_args(args)
     kwargs = _env_kwargs(args.env_kwargs)
+    for candidate in (Path(args.out), storage.normalise_path(args.out)):
+        if candidate.is_dir():
+            raise BCError(f"--out {args.out}: {candidate} is a folder; name a dataset file (.npz)")
     env = make_env(args.env, render_mode=None, **kwargs)
     try:
         expert = load_expert(args.expert, env)
