@@ -15,7 +15,10 @@ import numpy as np
 from PyQt6.QtWidgets import QMessageBox, QPushButton
 
 import bc
-from tests.app.conftest import QT_MARKS
+from tests.app.conftest import (
+    QT_MARKS,
+    _collect_qt_garbage,  # noqa: F401  (as for every app test)
+)
 from tests.safety.trials import start_writer
 
 pytestmark = QT_MARKS
