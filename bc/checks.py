@@ -20,7 +20,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc import storage
+from bc import journal, storage
 from bc.errors import BCError, DatasetError
 from bc.images import read_image
 from bc.limits import Limits
@@ -111,7 +111,15 @@ def check_dataset(
             problems.extend(storage.space_problems(data, env.observation_space, env.action_space))
         except BCError as exc:
             problems.append(str(exc))
+    if data.is_image and check_images and not problems:
+        problems.extend(storage.frame_mismatches(data))
     _check_replay(data, warnings)
+    damaged = journal.damaged_parts(p)
+    if damaged:
+        warnings.append(
+            f"{len(damaged)} unreadable journal file(s) were set aside (kept) in "
+            f"{journal.damaged_dir(p)}"
+        )
     if data.pending_episodes:
         warnings.append(
             f"{data.pending_episodes} episode(s) recovered from the journal are not merged "

@@ -101,3 +101,16 @@ class TrainConfigError(UsageError, ValueError):
 
 class TrainingError(BCError):
     """Training could not go on: a non-finite loss, no CUDA device, a failed distributed rank."""
+
+
+class DatasetLockedError(BCError):
+    """Another writer (app, command or script) has the dataset open for writing."""
+
+    def __init__(self, message: str, holder: object | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+        """The `bc.lock.LockHolder` named by the lock file, when it could be read."""
+
+
+class FolderInUseError(BCError):
+    """An image folder holds another dataset's frames; recording there would overwrite them."""

@@ -1,10 +1,19 @@
-"""Image files of image-observation datasets: PNG/JPEG read and write through OpenCV."""
+"""Image files of image-observation datasets: PNG/JPEG read and write through OpenCV.
+
+Each dataset owns one image folder (`<stem>_images/` beside `<stem>.npz` by default), marked
+by a small `.dataset` file naming the archive. Frames are written with an exclusive create, so
+no frame of any dataset is ever overwritten, and only regular files inside the dataset's own
+image folder are ever deleted.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import stat
 import struct
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,31 +31,171 @@ if hasattr(cv2, "IMWRITE_PNG_FILTER"):
     _PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
 
 
-def write_image(path: str | Path, frame: np.ndarray) -> None:
-    """Write one (H, W, C) uint8 frame losslessly as FORMAT.md says.
+log = logging.getLogger(__name__)
+
+OWNER_FILE = ".dataset"
+"""The file in an image folder that names the archive owning its frames."""
+LEGACY_FOLDER = "recorded_images"
+"""SB2's default image folder (and ours before each dataset had its own)."""
+_FRAME = re.compile(r"^(\d+)(?:_final)?\.(png|jpg|jpeg)$", re.IGNORECASE)
+"""A frame file: `17.png`, or an episode's final observation `17_final.png`."""
+
+
+def write_image(path: str | Path, frame: np.ndarray, *, exclusive: bool = False) -> int:
+    """Write one (H, W, C) uint8 frame losslessly as FORMAT.md says; returns the file's CRC-32.
 
     3 channels are written as a normal RGB picture; 4 channels raw (so OpenCV's BGRA reader,
     SB2's, gets the same array back); 1 channel as a grayscale picture.
 
+    Args:
+        path: the PNG file.
+        frame: the frame.
+        exclusive: refuse to replace an existing file (FileExistsError): the recorder never
+            overwrites a frame. A partly written file of ours is removed on failure.
+
     Raises:
-        OSError: when the file could not be written (full disk, no permission).
+        OSError: when the file could not be written, with the OS's reason (full disk, no
+            permission, read-only file system).
     """
     arr = np.ascontiguousarray(frame)
     if arr.ndim == 3 and arr.shape[-1] == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
     elif arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[:, :, 0]
-    ok = False
     try:
-        ok = cv2.imwrite(os.fspath(path), arr, _PNG_PARAMS)
+        ok, encoded = cv2.imencode(IMAGE_EXTENSION, arr, _PNG_PARAMS)
     except cv2.error as exc:
         raise OSError(f"could not encode {path}: {exc}") from exc
     if not ok:
-        # OpenCV reports failure with False only; find the reason the OS would give.
-        parent = Path(path).parent
-        if not parent.is_dir():
-            raise FileNotFoundError(f"no folder {parent} for image {path}")
-        raise OSError(f"could not write image {path} (disk full or not writable?)")
+        raise OSError(f"could not encode {path}")
+    data = encoded.tobytes()
+    created = False
+    try:
+        with open(path, "xb" if exclusive else "wb") as fh:
+            created = True
+            fh.write(data)
+    except OSError:
+        if created:
+            Path(path).unlink(missing_ok=True)
+        raise
+    return zlib.crc32(data)
+
+
+def file_crc32(path: str | Path) -> int | None:
+    """CRC-32 of a file's bytes (None when unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            return zlib.crc32(fh.read())
+    except OSError:
+        return None
+
+
+def default_image_folder(archive: Path) -> str:
+    """The image folder a new dataset gets: `<stem>_images` (beside the archive)."""
+    return f"{archive.stem}_images"
+
+
+def folder_owner(folder: Path) -> str | None:
+    """The archive name an image folder's `.dataset` file names (None: no such file)."""
+    try:
+        return (folder / OWNER_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def frame_numbers(folder: Path) -> list[int]:
+    """Numbers of the frame files (`17.png`) in a folder."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [int(m.group(1)) for m in map(_FRAME.match, names) if m]
+
+
+def claim_folder(folder: Path, archive: Path, *, own_frames: bool) -> None:
+    """Make `folder` the image folder of `archive`, or refuse when it holds another's frames.
+
+    Args:
+        folder: the image folder (created when missing).
+        archive: the dataset's archive.
+        own_frames: the dataset already references frames in this folder (an append).
+
+    Raises:
+        FolderInUseError: the folder belongs to another dataset, or holds frames no dataset
+            claims that this one does not reference.
+    """
+    from bc.errors import FolderInUseError
+
+    owner = folder_owner(folder)
+    if owner is not None and owner != archive.name:
+        raise FolderInUseError(
+            f"image folder {folder} holds the frames of {owner}; record {archive.name} with "
+            "its own image folder (the default is <name>_images)"
+        )
+    if owner is None and frame_numbers(folder) and not own_frames:
+        raise FolderInUseError(
+            f"image folder {folder} already holds frames of another dataset; record "
+            f"{archive.name} with its own image folder (the default is <name>_images)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    if owner is None:
+        (folder / OWNER_FILE).write_text(archive.name + "\n", encoding="utf-8")
+
+
+def own_image_folders(archive: Path, metadata_folder: object = None) -> list[Path]:
+    """The folders whose frames may be deleted with a dataset's episodes.
+
+    `<stem>_images`, SB2's `recorded_images`, and the metadata's `image_folder` when it is a
+    plain folder name: all directly beside the archive, real folders (not symlinks), and not
+    claimed by another dataset. Nothing a file says can point this anywhere else.
+    """
+    names = {default_image_folder(archive), LEGACY_FOLDER}
+    if isinstance(metadata_folder, str) and _plain_name(metadata_folder):
+        names.add(metadata_folder)
+    out = []
+    for name in sorted(names):
+        folder = archive.parent / name
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        owner = folder_owner(folder)
+        if owner is not None and owner != archive.name:
+            continue
+        out.append(folder)
+    return out
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and os.sep not in name
+
+
+def delete_own_images(
+    archive: Path, stored: Iterable[str], metadata_folder: object = None
+) -> tuple[int, int]:
+    """Delete the frames a dataset names, but only regular files in its own image folders.
+
+    A path that leads anywhere else (`../victim.txt`, an absolute path, a symlink, a file in
+    another dataset's folder) is skipped and logged, never deleted.
+
+    Returns:
+        (deleted, refused) counts.
+    """
+    folders = {os.path.realpath(f): f for f in own_image_folders(archive, metadata_folder)}
+    deleted = refused = 0
+    for text in stored:
+        candidate = Path(str(text))
+        path = candidate if candidate.is_absolute() else archive.parent / candidate
+        parent = os.path.realpath(path.parent)
+        if parent not in folders or not _FRAME.match(path.name):
+            refused += 1
+            log.warning("not deleting %s: not a frame in %s's own image folder", text, archive.name)
+            continue
+        try:
+            if not path.is_symlink() and path.is_file():
+                path.unlink()
+                deleted += 1
+        except OSError as exc:
+            log.warning("could not delete %s: %s", path, exc)
+    return deleted, refused
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -4,12 +4,19 @@ The journal of `name.npz` is the folder `name.npz.journal/`. Saving an episode c
 whatever the dataset's size; `storage.consolidate` folds the journal into the archive, which
 records the names it absorbed so that a crash between that rename and the journal's clean-up
 never counts an episode twice.
+
+Nothing a dataset file says can make this module touch a file outside the journal folder:
+only names of the journal's own pattern (`00000012-1a2b3c4d.npz`, no folder part) are ever
+deleted, and unreadable journal files are moved aside to `name.npz.journal-damaged/`, never
+deleted.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +24,11 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _PART = re.compile(r"^(\d{8})-[0-9a-f]{8}\.npz$")
+
+
+def is_part_name(name: object) -> bool:
+    """True for a name the journal itself writes (its pattern, no folder part)."""
+    return isinstance(name, str) and _PART.match(name) is not None
 
 
 def journal_dir(path: Path) -> Path:
@@ -48,7 +60,30 @@ def merged_names(path: Path) -> set[str]:
     except Exception:  # an unreadable archive is reported by its loader
         return set()
     names = meta.get("journal_merged", []) if isinstance(meta, dict) else []
-    return {str(n) for n in names}
+    return safe_part_names(names, path)
+
+
+def safe_part_names(names: object, path: Path | None = None) -> set[str]:
+    """Keep the entries of `journal_merged` that are journal file names; warn about the rest.
+
+    A downloaded file could list `../x` or `/home/me/x` there: such entries name nothing the
+    journal wrote, so they are ignored (and never deleted).
+    """
+    if not isinstance(names, list):
+        if names is not None:
+            log.warning("%s: ignoring metadata.journal_merged (not a list)", path)
+        return set()
+    good = {n for n in names if is_part_name(n)}
+    bad = [n for n in names if not is_part_name(n)]
+    if bad:
+        log.warning(
+            "%s: ignoring %d entr%s of metadata.journal_merged that are not journal file names: %s",
+            path,
+            len(bad),
+            "y" if len(bad) == 1 else "ies",
+            ", ".join(repr(b) for b in bad[:3]),
+        )
+    return good
 
 
 def unmerged_parts(path: Path) -> list[Path]:
@@ -68,10 +103,15 @@ def next_part_path(path: Path) -> Path:
 
 
 def remove_merged(path: Path, names: Iterable[str]) -> None:
-    """Delete journal files already absorbed into the archive, and the folder once empty."""
+    """Delete journal files already absorbed into the archive, and the folder once empty.
+
+    Only journal file names are honoured (see `safe_part_names`); anything else is ignored.
+    """
     folder = journal_dir(path)
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
+    for name in safe_part_names(list(names), path):
+        target = folder / name
+        if target.is_file() and not target.is_symlink():
+            target.unlink(missing_ok=True)
     clear_if_empty(path)
 
 
@@ -84,8 +124,47 @@ def clear_if_empty(path: Path) -> None:
         pass
 
 
-def discard_all(path: Path) -> None:
-    """Delete an archive's whole journal (when a new recording replaces the dataset)."""
-    for part in all_parts(path):
-        part.unlink(missing_ok=True)
-    clear_if_empty(path)
+def damaged_dir(path: Path) -> Path:
+    """Return the folder unreadable journal files are moved to: `name.npz.journal-damaged/`."""
+    return path.with_name(path.name + ".journal-damaged")
+
+
+def damaged_parts(path: Path) -> list[Path]:
+    """Journal files set aside as unreadable (kept for the user to inspect), oldest first."""
+    folder = damaged_dir(path)
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def move_aside(path: Path, part: Path) -> Path:
+    """Move an unreadable journal file to the damaged folder (kept, never deleted)."""
+    folder = damaged_dir(path)
+    folder.mkdir(exist_ok=True)
+    target = folder / part.name
+    if target.exists():
+        target = folder / f"{part.stem}-{uuid.uuid4().hex[:8]}{part.suffix}"
+    os.replace(part, target)
+    return target
+
+
+_TEMP = re.compile(r"^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$")
+
+
+def temp_files(path: Path) -> list[Path]:
+    """Temp files an interrupted atomic write of this archive or of its journal left behind."""
+    found = []
+    for folder, owner in ((path.parent, path.name), (journal_dir(path), None)):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            m = _TEMP.match(name)
+            if m and (owner is None or m.group(1) == owner):
+                found.append(folder / name)
+    return found
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a journal folder and what it holds (journal files of a superseded backup)."""
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)

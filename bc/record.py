@@ -46,7 +46,7 @@ def generate_expert_traj(
     env: gym.Env[Any, Any] | str | None = None,
     n_timesteps: int = 0,
     n_episodes: int = 100,
-    image_folder: str = "recorded_images",
+    image_folder: str | None = None,
     *,
     seed: int | None = None,
     append: bool = False,

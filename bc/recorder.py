@@ -7,16 +7,25 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from bc import __version__, journal, storage
-from bc.errors import BCError, DatasetWriteError, SpaceMismatchError
-from bc.images import IMAGE_EXTENSION, resolve_image_path, write_image
+from bc import __version__, journal, recovery, storage
+from bc.errors import BCError, DatasetError, DatasetWriteError, SpaceMismatchError
+from bc.images import (
+    IMAGE_EXTENSION,
+    claim_folder,
+    default_image_folder,
+    frame_numbers,
+    read_image,
+    resolve_image_path,
+    write_image,
+)
+from bc.lock import DatasetLock
 from bc.spaces import (
     action_to_array,
     check_supported,
@@ -104,17 +113,25 @@ class Recorder:
         observation_space: the env's observation space (Box or Discrete).
         action_space: the env's action space (Box or Discrete).
         image_folder: for image observations, the folder (relative to the archive's folder, or
-            absolute) that receives one PNG per step.
+            absolute) that receives one PNG per step. None: the dataset's own folder,
+            `<stem>_images` (or, on append, the folder the dataset already uses).
         append: add to an existing dataset (ours or SB2's) instead of replacing it. When False
-            and a dataset exists, it is kept as `<name>.npz.bak` until this recording ends.
+            and a dataset exists, it is kept as `<name>.npz.bak` (its journal as
+            `<name>.npz.bak.journal/`) until this recording has saved an episode; closing
+            with nothing saved puts both back as they were.
         metadata: extra entries for the archive's metadata (env id and kwargs, fps, input...).
         on_error: called from the writer thread with a one-line message when a write fails.
         on_saved: called from the writer thread once an ended episode is safely on disk.
 
+    The dataset's lock (`<name>.npz.lock`) is held from here until `close()`.
+
     Raises:
         UnsupportedSpaceError: a space other than Box or Discrete.
         SpaceMismatchError: `append` to a dataset whose rows do not fit these spaces.
-        DatasetError: `append` to an unreadable dataset.
+        DatasetError: `append` to an unreadable dataset, or `save_path` is a folder.
+        DatasetLockedError: another writer has the dataset open (names it).
+        DatasetWriteError: the destination does not take writes (names the OS's reason).
+        FolderInUseError: the image folder holds another dataset's frames.
     """
 
     def __init__(
@@ -123,7 +140,7 @@ class Recorder:
         observation_space: gym.Space[Any],
         action_space: gym.Space[Any],
         *,
-        image_folder: str | Path = "recorded_images",
+        image_folder: str | Path | None = None,
         append: bool = False,
         metadata: dict[str, Any] | None = None,
         on_error: ErrorCallback | None = None,
@@ -135,7 +152,9 @@ class Recorder:
         self.observation_space = observation_space
         self.action_space = action_space
         self.images = is_image_space(observation_space)
-        self._image_folder = Path(image_folder)
+        if self.path.is_dir():
+            raise DatasetError(self.path, ["is a folder, expected an .npz archive"])
+        self._image_folder = Path(image_folder) if image_folder is not None else None
         self._on_error = on_error
         self._on_saved = on_saved
         self._lock = threading.Lock()
@@ -143,19 +162,54 @@ class Recorder:
         self._pending: list[_PendingEpisode] = []
         self._commit_lock = threading.Lock()  # one writer of journal parts at a time
         self._failed_frames: dict[Path, np.ndarray] = {}
+        self._crcs: dict[Path, int] = {}
+        self._backup_pending = False
         self._open: _OpenEpisode | None = None
         self._closed = False
-        self.metadata = self._build_metadata(metadata)
+        self._extra_metadata = dict(metadata or {})
         self.n_episodes = 0
         self.n_steps = 0
         self._next_image = 0
-        if append and (self.path.exists() or journal.all_parts(self.path)):
-            self._open_existing()
-        else:
-            self._start_new()
+        self._file_lock = DatasetLock(self.path, "recording").acquire()
+        try:
+            self._set_up(append)
+        except BaseException:
+            self._file_lock.release()
+            raise
         self._writer = _Writer()
 
     # -- set-up ---------------------------------------------------------------------------
+
+    def _set_up(self, append: bool) -> None:
+        """Set up the destination (lock held): repair, check writes, open or replace, claim."""
+        storage.check_writable(self.path.parent)
+        recovery.repair(self.path)
+        existing = self.path.exists() or bool(journal.all_parts(self.path))
+        stored = recovery.stored_image_paths([self.path, *journal.all_parts(self.path)])
+        if self.images and self._image_folder is None:
+            inherited = stored if append else []
+            self._image_folder = Path(self._default_folder(inherited))
+        self.metadata = self._build_metadata(self._extra_metadata)
+        if append and existing:
+            self._open_existing()
+        else:
+            self._start_new()
+        if self.images:
+            folder = self._image_dir()
+            if folder != self.path.parent:
+                storage.check_writable(folder)
+            own = any(resolve_image_path(p, self.path.parent).parent == folder for p in stored[:1])
+            claim_folder(folder, self.path, own_frames=own)
+            numbers = frame_numbers(folder)
+            self._next_image = max(self._next_image, max(numbers) + 1 if numbers else 0)
+
+    def _default_folder(self, stored: list[str]) -> str:
+        """The dataset's image folder: the one its frames are in, else `<stem>_images`."""
+        if stored:
+            parent = Path(stored[0]).parent
+            if not parent.is_absolute() and len(parent.parts) == 1 and parent.parts[0] != "..":
+                return str(parent)
+        return default_image_folder(self.path)
 
     def _build_metadata(self, extra: dict[str, Any] | None) -> dict[str, Any]:
         meta: dict[str, Any] = {
@@ -172,22 +226,18 @@ class Recorder:
         return meta
 
     def _start_new(self) -> None:
-        """Begin a fresh dataset; an existing one is kept aside as .bak, never silently lost."""
-        journal.discard_all(self.path)
-        if self.path.exists():
-            backup = self.path.with_name(self.path.name + ".bak")
-            self.path.replace(backup)
-            log.warning("%s existed; kept as %s", self.path, backup)
-        if self.images:
-            folder = self._image_dir()
-            if folder.is_dir() and any(folder.glob(f"*{IMAGE_EXTENSION}")):
-                log.warning(
-                    "image folder %s already holds images; they will be overwritten", folder
-                )
+        """Begin a fresh dataset; an existing one (and its journal) is set aside as .bak."""
+        if recovery.move_to_backup(self.path):
+            self._backup_pending = True
+            log.warning(
+                "%s existed; kept as %s until this recording saves an episode",
+                self.path,
+                recovery.backup_path(self.path),
+            )
 
     def _open_existing(self) -> None:
         """Continue an existing dataset: recover its journal, check its spaces fit."""
-        data = storage.consolidate(self.path)
+        data = storage.merge_journal(self.path)
         problems = storage.space_problems(data, self.observation_space, self.action_space)
         if problems:
             raise SpaceMismatchError(f"cannot append to {self.path}: " + "; ".join(problems))
@@ -199,7 +249,7 @@ class Recorder:
         self._next_image = max(self.n_steps, _highest_number(data.obs) + 1) if data.is_image else 0
 
     def _image_dir(self) -> Path:
-        folder = self._image_folder
+        folder = self._image_folder or Path(default_image_folder(self.path))
         return folder if folder.is_absolute() else self.path.parent / folder
 
     # -- state ----------------------------------------------------------------------------
@@ -271,8 +321,6 @@ class Recorder:
         if self.images:
             step = self._next_image + len(ep.rewards)
             target = self._image_dir() / f"{step}{IMAGE_EXTENSION}"
-            if step == self._next_image:
-                target.parent.mkdir(parents=True, exist_ok=True)
             self._writer.submit(_ImageTask(self, target, row))
             ep.obs.append(self._stored_image_path(target))
         else:
@@ -388,12 +436,150 @@ class Recorder:
         self.flush()
         self._writer.close()
         self._closed = True
-        if self.n_episodes == 0:
-            self._restore_backup()
-            return None
-        data = storage.consolidate(self.path)
-        self.path.with_name(self.path.name + ".bak").unlink(missing_ok=True)
-        return data
+        try:
+            if self.n_episodes == 0:
+                if self._backup_pending:
+                    recovery.restore_backup(self.path)
+                    self._backup_pending = False
+                return None
+            if self._backup_pending:  # the episodes are durable: the backup has served
+                recovery.drop_backup(self.path)
+                self._backup_pending = False
+            return storage.merge_journal(self.path)
+        finally:
+            self._file_lock.release()
+
+    def relocate(self, save_path: str | Path) -> None:
+        """Go on recording into another dataset: every episode not saved yet goes there.
+
+        For a destination that refuses writes (a full disk, a read-only folder): episodes
+        already saved stay in the old dataset; those still in memory, and the open episode,
+        are written to `save_path` (appended when it exists), and so is everything after.
+
+        Raises:
+            DatasetLockedError, DatasetWriteError, SpaceMismatchError, FolderInUseError: the
+                new destination cannot be used; this recorder goes on as before.
+        """
+        self._check_open()
+        self._writer.flush()
+        new = storage.normalise_path(save_path).absolute()
+        if new == self.path:
+            raise BCError(f"{new} is the dataset being recorded; choose another location")
+        saved = (
+            self.path,
+            self._file_lock,
+            self._image_folder,
+            self.n_episodes,
+            self.n_steps,
+            self._next_image,
+            self.metadata,
+            self._backup_pending,
+        )
+        old_root = self.path.parent
+        self.path = new
+        self._image_folder = None
+        self.n_episodes = self.n_steps = self._next_image = 0
+        self._backup_pending = False
+        self._file_lock = DatasetLock(new, "recording")
+        try:
+            self._file_lock.acquire()
+            self._set_up(append=True)
+        except BaseException:
+            self._file_lock.release()
+            (
+                self.path,
+                self._file_lock,
+                self._image_folder,
+                self.n_episodes,
+                self.n_steps,
+                self._next_image,
+                self.metadata,
+                self._backup_pending,
+            ) = saved
+            raise
+        old_path, old_lock, old_backup = saved[0], saved[1], saved[7]
+        if old_backup:  # the old destination saved nothing: put its previous dataset back
+            try:
+                recovery.restore_backup(old_path)
+            except OSError as exc:
+                log.warning("could not restore the backup of %s yet: %s", old_path, exc)
+        old_lock.release()
+        with self._lock:
+            pending = list(self._pending)
+            self._errors.clear()
+        for item in pending:
+            episode = item.episode
+            if self.images:
+                episode = replace(episode, obs=self._rehome(list(episode.obs), old_root))
+                if episode.final_obs is not None:
+                    final = self._rehome_final(str(episode.final_obs), old_root)
+                    episode = replace(episode, final_obs=final)
+            item.episode = episode
+            item.summary = replace(item.summary, index=self.n_episodes)
+            self.n_episodes += 1
+            self.n_steps += episode.length
+        if self._open is not None and self.images and self._open.obs:
+            self._open.obs = list(self._rehome(self._open.obs, old_root))
+            self._next_image -= len(self._open.obs)  # add_step counts the open episode's own
+        if pending:
+            last = pending[-1]
+            self._writer.submit(lambda: self._commit(last))
+        log.warning("recording goes on in %s (%d unsaved episode(s) moved)", new, len(pending))
+
+    def _rehome(self, stored: list[Any], old_root: Path) -> np.ndarray:
+        """Queue the frames of unsaved steps for the new image folder; returns their new paths."""
+        out = []
+        for text in stored:
+            old = resolve_image_path(str(text), old_root)
+            frame = self._failed_frames.pop(old, None)
+            if frame is None:
+                frame = read_image(old)
+            if frame is None:
+                raise DatasetWriteError(f"frame {old} was lost before it could be moved")
+            target = self._image_dir() / f"{self._next_image}{IMAGE_EXTENSION}"
+            self._next_image += 1
+            self._writer.submit(_ImageTask(self, target, frame))
+            out.append(self._stored_image_path(target))
+        return np.array(out, dtype=np.str_)
+
+    def _rehome_final(self, stored: str, old_root: Path) -> np.ndarray:
+        """Queue an unsaved final-observation frame for the new image folder; its new path."""
+        old = resolve_image_path(stored, old_root)
+        frame = self._failed_frames.pop(old, None)
+        if frame is None:
+            frame = read_image(old)
+        if frame is None:
+            raise DatasetWriteError(f"frame {old} was lost before it could be moved")
+        target = self._image_dir() / f"{self._next_image - 1}_final{IMAGE_EXTENSION}"
+        self._writer.submit(_ImageTask(self, target, frame))
+        return np.array(self._stored_image_path(target), dtype=np.str_)
+
+    def abandon(self) -> int:
+        """Stop without saving what the disk refused: drop unsaved episodes, let go of the lock.
+
+        For a user who chose to give those episodes up (the app's "Discard unsaved").
+        Episodes already on disk stay; a replaced dataset comes back if nothing was saved.
+
+        Returns:
+            How many ended episodes were dropped.
+        """
+        if self._closed:
+            return 0
+        self._open = None
+        self._writer.close()
+        self._closed = True
+        with self._lock:
+            dropped = len(self._pending)
+            self._pending.clear()
+        self._failed_frames.clear()
+        try:
+            if self._backup_pending and not journal.all_parts(self.path):
+                recovery.restore_backup(self.path)
+        except OSError as exc:
+            log.warning("could not restore the backup of %s: %s", self.path, exc)
+        finally:
+            self._file_lock.release()
+        return dropped
 
     def __enter__(self) -> Recorder:
         return self
@@ -406,11 +592,6 @@ class Recorder:
     def _check_open(self) -> None:
         if self._closed:
             raise BCError(f"recorder for {self.path} is closed")
-
-    def _restore_backup(self) -> None:
-        backup = self.path.with_name(self.path.name + ".bak")
-        if backup.exists() and not self.path.exists():
-            backup.replace(self.path)
 
     def _stored_image_path(self, target: Path) -> str:
         try:
@@ -457,6 +638,14 @@ class Recorder:
             if self.images:
                 self._retry_images(episode)
             part = storage.DatasetArrays.from_episodes([episode], self.metadata)
+            if self.images:
+                part = replace(
+                    part,
+                    image_crc32=self._part_crcs(list(episode.obs)),
+                    episode_final_crc32=self._part_crcs(
+                        [] if episode.final_obs is None else [episode.final_obs]
+                    ),
+                )
             target = journal.next_part_path(self.path)
             storage.atomic_savez(target, part.to_arrays())
         except (OSError, DatasetWriteError) as exc:
@@ -465,9 +654,29 @@ class Recorder:
         with self._lock:
             if pending in self._pending:
                 self._pending.remove(pending)
+        if self.images:
+            finals = [] if episode.final_obs is None else [episode.final_obs]
+            for stored in [*episode.obs, *finals]:
+                self._crcs.pop(resolve_image_path(str(stored), self.path.parent), None)
+        if self._backup_pending:
+            self._backup_pending = False
+            try:
+                recovery.drop_backup(self.path)
+            except OSError as exc:  # the next open finishes it (see bc.recovery)
+                log.warning("could not remove the backup of %s yet: %s", self.path, exc)
         if self._on_saved is not None:
             self._on_saved(pending.summary)
         return True
+
+    def _part_crcs(self, stored_paths: list[Any]) -> np.ndarray:
+        """CRC-32 of each of these frame files as written (empty when one is unknown)."""
+        crcs = [
+            self._crcs.get(resolve_image_path(str(stored), self.path.parent))
+            for stored in stored_paths
+        ]
+        if not crcs or any(c is None for c in crcs):
+            return np.zeros(0, dtype=np.uint32)
+        return np.asarray(crcs, dtype=np.uint32)
 
     def _retry_images(self, episode: Episode) -> None:
         failed = self._failed_frames
@@ -480,7 +689,7 @@ class Recorder:
             target = resolve_image_path(str(stored), self.path.parent)
             frame = failed.get(target)
             if frame is not None:
-                write_image(target, frame)
+                self._crcs[target] = write_image(target, frame, exclusive=True)
                 del failed[target]
 
 
@@ -496,7 +705,7 @@ class _ImageTask:
 
     def __call__(self) -> None:
         try:
-            write_image(self.target, self.frame)
+            self.recorder._crcs[self.target] = write_image(self.target, self.frame, exclusive=True)
         except OSError as exc:
             self.recorder._image_failed(self.target, self.frame, exc)
 

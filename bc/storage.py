@@ -16,17 +16,19 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc import archive_guard, journal
+from bc import archive_guard, journal, recovery
 from bc.errors import (
+    BCError,
     DatasetError,
     DatasetNotFoundError,
     DatasetWriteError,
     MissingImagesError,
     UnsupportedSpaceError,
 )
-from bc.images import resolve_image_path, resolve_image_paths
+from bc.images import delete_own_images, resolve_image_path, resolve_image_paths
 from bc.limits import Limits
 from bc.limits import resolve as resolve_limits
+from bc.lock import DatasetLock
 from bc.spaces import discrete_space, is_image_space, space_from_description
 from bc.trajectory import Episode
 
@@ -41,6 +43,8 @@ EXTRA_KEYS: tuple[str, ...] = (
     "episode_created",
     "episode_final_obs",
     "step_latency",
+    "image_crc32",
+    "episode_final_crc32",
 )
 SOURCE_KEY = "episode_source"
 """Per episode, the file it came from (merged datasets); "" when unknown. Written when set."""
@@ -74,6 +78,10 @@ class DatasetArrays:
     step_latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Human input latency per step (s), NaN where no new input or not recorded."""
     episode_source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+    image_crc32: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    """Image datasets: CRC-32 of each frame file as written (empty when unknown)."""
+    episode_final_crc32: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    """Image datasets: CRC-32 of each episode's final-observation frame (empty when unknown)."""
     path: Path | None = None
     """The archive this came from (None for in-memory data)."""
     pending_episodes: int = 0
@@ -203,6 +211,12 @@ class DatasetArrays:
             ),
             step_latency=self.step_latency[rows],
             episode_source=self.episode_source[chosen],
+            image_crc32=self.image_crc32[rows] if self.image_crc32.size else self.image_crc32,
+            episode_final_crc32=(
+                self.episode_final_crc32[chosen]
+                if self.episode_final_crc32.size
+                else self.episode_final_crc32
+            ),
             pending_episodes=0,
             episode_tags=self.episode_tags[chosen],
             episode_notes=self.episode_notes[chosen],
@@ -285,6 +299,10 @@ class DatasetArrays:
             arrays["episode_tags"] = self.episode_tags.astype(str)
             arrays["episode_notes"] = self.episode_notes.astype(str)
             arrays["episode_flag"] = self.episode_flag.astype(np.int8, copy=False)
+        if self.image_crc32.size:
+            arrays["image_crc32"] = self.image_crc32.astype(np.uint32, copy=False)
+        if self.episode_final_crc32.size:
+            arrays["episode_final_crc32"] = self.episode_final_crc32.astype(np.uint32, copy=False)
         return arrays
 
     @property
@@ -366,6 +384,10 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
             "existed): the key is left out; `convert` adds it back by re-simulation",
             first.path,
         )
+    crcs = [p.image_crc32 for p in parts]
+    has_crc = all(c.size == p.n_steps for c, p in zip(crcs, parts, strict=True))
+    final_crcs = [p.episode_final_crc32 for p in parts]
+    has_final_crc = all(c.size == p.n_episodes for c, p in zip(final_crcs, parts, strict=True))
     return DatasetArrays(
         obs=obs.astype(first.obs.dtype) if obs.dtype.kind not in "US" else obs,
         actions=cat("actions").astype(first.actions.dtype),
@@ -380,6 +402,12 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_final_obs=final_obs,
         step_latency=cat("step_latency"),
         episode_source=cat(SOURCE_KEY).astype(str),
+        image_crc32=np.concatenate(crcs) if has_crc and obs.size else np.zeros(0, np.uint32),
+        episode_final_crc32=(
+            np.concatenate(final_crcs)
+            if has_final_crc and len(final_obs)
+            else np.zeros(0, np.uint32)
+        ),
         path=first.path,
         episode_tags=cat("episode_tags").astype(str),
         episode_notes=cat("episode_notes").astype(str),
@@ -425,6 +453,8 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         (SOURCE_KEY, n_ep),
         ("step_times", n),
         ("step_latency", n),
+        ("image_crc32", n),
+        ("episode_final_crc32", n_ep),
     ):
         have = getattr(d, name).size
         if have not in (0, want):
@@ -455,6 +485,8 @@ _KINDS = {
     "episode_seeds": ("iu", "integers"),
     "step_times": ("biuf", "numbers"),
     "episode_created": ("biuf", "numbers"),
+    "image_crc32": ("iu", "integers"),
+    "episode_final_crc32": ("iu", "integers"),
 }
 
 
@@ -594,19 +626,27 @@ def load(
         merge_journal: include finished episodes still in the crash journal (see `journal`).
         limits: limits on what the file may make us allocate (default: `bc.limits.current()`).
 
+    When no other writer holds the dataset's lock, loading first repairs what a killed writer
+    left (see `bc.recovery`): a replace cut short is undone, temp files go, and unreadable
+    journal files are moved to `name.npz.journal-damaged/` (kept, never deleted).
+
     Returns:
         The dataset, with `pending_episodes` counting those recovered from the journal.
 
     Raises:
         DatasetError: the file is missing, corrupt, foreign, or its arrays disagree (all
-            problems in one message).
+            problems in one message); or a replace by another writer is under way and the data
+            is in the backup (the message names it).
         MissingImagesError: image files are missing (how many, and the first few by step).
         LimitError: the file asks for more memory than `limits` allow (before allocating it).
     """
     path = normalise_path(path)
+    if path.is_dir():
+        raise DatasetError(path, ["is a folder, expected an .npz archive"])
     limits = resolve_limits(limits)
     if os.path.lexists(path):  # the journal reads the archive's metadata: check the file first
         _precheck(path, limits)
+    recovery.repair_if_free(path)
     try:
         parts = journal.unmerged_parts(path) if merge_journal else []
     except OSError as exc:  # e.g. a name too long for the file system
@@ -616,14 +656,18 @@ def load(
     else:
         pieces = []
     pending = 0
+    damaged = []
     for part in parts:
         try:
             piece = _read_archive(part, limits)
         except DatasetError as exc:
-            log.warning("skipping unreadable journal entry %s: %s", part, exc)
+            log.warning("unreadable journal entry %s: %s", part, exc)
+            damaged.append(part)
             continue
         pieces.append(replace(piece, path=path))
         pending += piece.n_episodes
+    if damaged:
+        _set_aside_if_free(path, damaged)
     if not pieces:
         raise DatasetNotFoundError(
             path, ["no such file, and no recoverable episodes in its journal"]
@@ -632,6 +676,18 @@ def load(
     if check_images and data.is_image:
         check_image_files(data)
     return data
+
+
+def _set_aside_if_free(path: Path, parts: list[Path]) -> None:
+    """Move unreadable journal files to the damaged folder when no writer holds the lock."""
+    try:
+        with DatasetLock(path, "setting aside damaged journal files"):
+            for part in parts:
+                if part.exists():
+                    target = journal.move_aside(path, part)
+                    log.warning("moved unreadable journal file %s to %s (kept)", part, target)
+    except (BCError, OSError) as exc:
+        log.warning("left unreadable journal files of %s in place: %s", path, exc)
 
 
 def check_image_files(data: DatasetArrays) -> None:
@@ -656,6 +712,50 @@ def check_image_files(data: DatasetArrays) -> None:
             )
 
 
+def frame_mismatches(data: DatasetArrays) -> list[str]:
+    """Problems with an image dataset's frame files beyond their existence (empty when fine).
+
+    Frames whose bytes differ from the CRC-32 recorded when they were written (another
+    dataset or a person overwrote them), and frames lying in an image folder that another
+    dataset's `.dataset` file claims.
+    """
+    from bc.images import OWNER_FILE, file_crc32, folder_owner
+
+    if not data.is_image or data.path is None:
+        return []
+    problems = []
+    paths = data.image_paths()
+    if data.image_crc32.size == data.n_steps:
+        bad = [i for i, p in enumerate(paths) if file_crc32(p) != int(data.image_crc32[i])]
+        if bad:
+            shown = ", ".join(f"{data.obs[i]} (step {i})" for i in bad[:3])
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            problems.append(
+                f"{len(bad)} of {data.n_steps} frame files differ from the frames recorded "
+                f"(overwritten by another dataset?): {shown}{more}"
+            )
+    if data.has_final_obs and data.episode_final_crc32.size == data.n_episodes:
+        finals = [Path(p) for p in resolve_image_paths(data.episode_final_obs, data.root)]
+        bad = [i for i, p in enumerate(finals) if file_crc32(p) != int(data.episode_final_crc32[i])]
+        if bad:
+            problems.append(
+                f"{len(bad)} of {data.n_episodes} final-observation frame files differ from the "
+                f"frames recorded (overwritten by another dataset?): "
+                f"{data.episode_final_obs[bad[0]]} (episode {bad[0]})"
+            )
+        paths = [*paths, *finals]
+    owners = {}
+    for p in paths:
+        if p.parent not in owners:
+            owners[p.parent] = folder_owner(p.parent)
+    for folder, owner in owners.items():
+        if owner is not None and owner != data.path.name:
+            problems.append(
+                f"frames are in {folder}, which its {OWNER_FILE} file says belongs to {owner}"
+            )
+    return problems
+
+
 def normalise_path(path: str | Path) -> Path:
     """Add '.npz' when missing, as `np.savez` does for SB2's save paths."""
     p = Path(path)
@@ -667,12 +767,44 @@ def normalise_path(path: str | Path) -> Path:
 def save(path: str | Path, data: DatasetArrays) -> Path:
     """Write a dataset atomically (temp file, fsync, rename): a reader sees old or new, never half.
 
+    Holds the dataset's lock while writing.
+
     Raises:
         DatasetWriteError: the disk refused the write; the previous file is untouched.
+        DatasetLockedError: another writer has the dataset open.
+        DatasetError: `path` is a folder.
     """
     path = normalise_path(path)
-    atomic_savez(path, data.to_arrays())
+    if path.is_dir():
+        raise DatasetError(path, ["is a folder, expected an .npz archive"])
+    with DatasetLock(path, "saving"):
+        atomic_savez(path, data.to_arrays())
     return path
+
+
+def check_writable(folder: Path) -> None:
+    """Create and remove a small file in `folder` (made if missing) to prove it takes writes.
+
+    Raises:
+        DatasetWriteError: naming the OS's reason (read-only file system, permission denied,
+            no space left on device, file too large).
+    """
+    probe = folder / f".write-test.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * 4096)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise DatasetWriteError(
+            f"cannot write in {folder}: {exc.strerror or exc}; choose another location"
+        ) from exc
+    finally:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -715,15 +847,31 @@ def consolidate(path: str | Path) -> DatasetArrays:
 
     Safe against a crash at any point: the archive names the journal files it absorbed, so a
     journal file left behind after the rename is recognised and removed on the next call.
+
+    Raises:
+        DatasetLockedError: another writer has the dataset open.
     """
     path = normalise_path(path)
-    parts = journal.unmerged_parts(path)
+    with DatasetLock(path, "merging the journal"):
+        return merge_journal(path)
+
+
+def merge_journal(path: Path) -> DatasetArrays:
+    """`consolidate` for a caller that already holds the dataset's lock."""
+    recovery.repair(path)
+    for part in journal.unmerged_parts(path):
+        try:
+            _read_archive(part, resolve_limits(None))
+        except DatasetError as exc:
+            target = journal.move_aside(path, part)
+            log.warning("moved unreadable journal file %s to %s (kept): %s", part, target, exc)
     data = load(path, check_images=False)
-    if parts:
+    parts = journal.unmerged_parts(path)
+    if data.pending_episodes:
         metadata = dict(data.metadata)
         metadata["journal_merged"] = [p.name for p in parts]
         data = replace(data, metadata=metadata, pending_episodes=0)
-        save(path, data)
+        atomic_savez(path, data.to_arrays())
     journal.remove_merged(path, data.metadata.get("journal_merged", []))
     return replace(data, pending_episodes=0)
 
@@ -734,29 +882,36 @@ def delete_episodes(path: str | Path, indices: Iterable[int]) -> DatasetArrays:
     Image files of the kept episodes keep their names; new recordings number theirs after the
     highest number in use, so nothing is overwritten.
 
+    Only regular files inside the dataset's own image folder are deleted: an image path that
+    names anything else (`../x`, an absolute path, a symlink) is left alone and logged.
+
     Raises:
         DatasetError: an index is out of range.
+        DatasetLockedError: another writer has the dataset open.
     """
     path = normalise_path(path)
-    data = consolidate(path)
-    drop = {int(i) for i in indices}
-    bad = sorted(i for i in drop if not 0 <= i < data.n_episodes)
-    if bad:
-        raise DatasetError(path, [f"no episode {bad} (dataset has {data.n_episodes})"])
-    keep = [i for i in range(data.n_episodes) if i not in drop]
-    # deleting every episode leaves a valid dataset with none, which can be recorded into again
-    kept = data.select_episodes(keep, allow_empty=True)
-    metadata = {k: v for k, v in kept.metadata.items() if k != "journal_merged"}
-    save(path, replace(kept, metadata=metadata))
-    if data.is_image:
-        kept_files = {str(p) for p in kept.obs}
-        for i in sorted(drop):
-            dropped = list(data.obs[data.episode_slice(i)])
-            if data.has_final_obs:
-                dropped.append(data.episode_final_obs[i])
-            for stored in dropped:
-                if str(stored) not in kept_files:
-                    resolve_image_path(str(stored), data.root).unlink(missing_ok=True)
+    with DatasetLock(path, "deleting episodes"):
+        data = merge_journal(path)
+        drop = {int(i) for i in indices}
+        bad = sorted(i for i in drop if not 0 <= i < data.n_episodes)
+        if bad:
+            raise DatasetError(path, [f"no episode {bad} (dataset has {data.n_episodes})"])
+        keep = [i for i in range(data.n_episodes) if i not in drop]
+        # deleting every episode leaves a valid dataset with none, which can be recorded into again
+        kept = data.select_episodes(keep, allow_empty=True)
+        metadata = {k: v for k, v in kept.metadata.items() if k != "journal_merged"}
+        atomic_savez(path, replace(kept, metadata=metadata).to_arrays())
+        if data.is_image:
+            kept_files = {str(p) for p in kept.obs}
+            if kept.has_final_obs:
+                kept_files.update(str(p) for p in kept.episode_final_obs)
+            gone: list[str] = []
+            for i in sorted(drop):
+                dropped = [str(p) for p in data.obs[data.episode_slice(i)]]
+                if data.has_final_obs:
+                    dropped.append(str(data.episode_final_obs[i]))
+                gone.extend(p for p in dropped if p not in kept_files)
+            delete_own_images(path, gone, data.metadata.get("image_folder"))
     return load(path, check_images=False)
 
 

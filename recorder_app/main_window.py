@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt
@@ -23,6 +24,7 @@ from recorder_app.key_router import KeyRouter
 from recorder_app.session import Session
 from recorder_app.shortcuts import Shortcut
 from recorder_app.state import DatasetView, EnvInfo
+from recorder_app.widgets.dataset_dialogs import WriteTroubleDialog, locked_dataset_box
 from recorder_app.widgets.dataset_panel import DatasetPanel
 from recorder_app.widgets.device_picker import DevicePicker
 from recorder_app.widgets.env_picker import EnvPicker
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name = self._build_actions()
         self._build_menus()
         self._build_widgets()
+        self.write_trouble = WriteTroubleDialog(self)
+        """Non-modal, one at a time: the disk refused a write (save elsewhere, discard, later)."""
         self._connect()
         errors.set_parent_widget(self)
         self.key_router = KeyRouter(self, session.player)
@@ -167,6 +171,10 @@ class MainWindow(QMainWindow):
         rec.fps_changed.connect(self.controls.set_fps)
         rec.closed.connect(self.close)
         rec.close_failed.connect(self._on_recording_close_failed)
+        rec.write_trouble.connect(lambda m: self.write_trouble.report(m, data.path.parent))
+        self.write_trouble.save_elsewhere_requested.connect(rec.save_elsewhere)
+        self.write_trouble.discard_requested.connect(rec.discard_unsaved)
+        data.locked.connect(self._on_dataset_locked)
         player.bound.connect(self._on_player_bound)
         data.changed.connect(self._on_dataset_changed)
         s.env_lister.found.connect(self.picker.set_env_ids)
@@ -328,6 +336,11 @@ class MainWindow(QMainWindow):
 
     def _on_recording_close_failed(self) -> None:
         self._closing = False
+
+    def _on_dataset_locked(self, path: Path, holder: str) -> None:
+        box = locked_dataset_box(self, path, holder)
+        box.accepted.connect(lambda: self.session.dataset.open_read_only(path))
+        box.show()
 
     def _open_keymap_editor(self) -> None:
         info = self.session.recording.env_info

@@ -101,6 +101,7 @@ class Session(QObject):
         rec.failed.connect(lambda *_: self._release_dataset())
         rec.close_failed.connect(self._on_close_failed)
         rec.closed.connect(self._write_pending_edits)
+        rec.relocated.connect(data.relocated)
         watch = self.gamepad_watch
         if watch is not None:
             watch.pause_requested.connect(rec.pause_for)
@@ -112,6 +113,7 @@ class Session(QObject):
         """Start the worker, open the start-up env and dataset, watch gamepads, list envs."""
         self.recording.start()
         self.recording.open_env(self.options.env_id, self.options.env_kwargs)
+        self.dataset.check_lock()
         self.dataset.reload()
         if self.gamepad_watch is not None:
             self.gamepad_watch.start()
@@ -129,6 +131,13 @@ class Session(QObject):
         (None: as `drop_partial_on_stop` says).
         """
         rec, info = self.recording, self.recording.env_info
+        if self.dataset.read_only and not rec.active:
+            self.failed.emit(
+                "Cannot record",
+                f"{self.dataset.path.name} is open read-only: {self.dataset.read_only} is "
+                "writing it",
+            )
+            return
         if rec.active:
             self.dataset.held = True  # stopping merges the journal: reload once it is done
         metadata: dict[str, Any] = {"recorded_with": "recorder-app", "fps": rec.fps}

@@ -88,7 +88,7 @@ class RecordingRequest:
     path: Path
     append: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
-    image_folder: str = "recorded_images"
+    image_folder: str | None = None
     keep_partial: bool = True
     """When this request stops recording: keep the open episode (truncated) or drop it."""
 

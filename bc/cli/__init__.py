@@ -23,6 +23,7 @@ Handler = Callable[[argparse.Namespace], int]
 # Each group module exposes `register(subparsers)`; the order here is the order in --help.
 _GROUPS = (
     "bc.cli.dataset_cmds",
+    "bc.cli.edit_cmds",
     "bc.cli.train_cmds",
     "bc.cli.merge_cmds",
     "bc.cli.convert_cmds",

@@ -56,7 +56,9 @@ def register(sub: Any) -> None:
         help="add to an existing dataset (without --env: in the env it was recorded in)",
     )
     rec.add_argument(
-        "--image-folder", default="recorded_images", help="folder for image observations' PNGs"
+        "--image-folder",
+        default=None,
+        help="for image observations (default: <name>_images beside the dataset)",
     )
     rec.set_defaults(handler=_record)
 

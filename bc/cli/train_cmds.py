@@ -255,11 +255,10 @@ def _first_metadata(datasets: list[str]) -> dict[str, Any]:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from bc.selection import from_options
     from bc.train import distributed
     from bc.train.api import train
     from bc.train.config import TrainConfig
-
-    from bc.selection import from_options
 
     try:
         selection = from_options(args.tag, args.flag, args.min_return, args.kind)

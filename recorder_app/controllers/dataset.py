@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from bc import curation, journal, storage
+from bc import curation, journal, lock, storage
 from recorder_app.controllers.curation import (
     LabelChange,
     PendingEdits,
@@ -55,11 +55,14 @@ class DatasetController(QObject):
         changed(DatasetView): the dataset shown should be refreshed.
         message(str): a short note for the status bar.
         failed(str, str): what failed and a one-line message.
+        locked(Path, str): the chosen dataset is open for writing elsewhere (who holds it);
+            `open_read_only` opens it anyway, for viewing, replay and training.
     """
 
     changed = pyqtSignal(object)
     message = pyqtSignal(str)
     failed = pyqtSignal(str, str)
+    locked = pyqtSignal(object, str)
 
     def __init__(self, path: Path | None, env_id: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +81,8 @@ class DatasetController(QObject):
         """True while the file is being rewritten (recording stops): reloads wait."""
         self.recording = False
         """True while recording into the file: it cannot be switched or edited."""
+        self.read_only = ""
+        """Non-empty while the dataset is open read-only: who else is writing it."""
         self._generation = 0
         self._loading = False
         self._reload_again = False
@@ -106,11 +111,44 @@ class DatasetController(QObject):
         """Record into a new file; an existing file there is replaced when recording starts."""
         self._set_path(path, replace=True)
 
-    def _set_path(self, path: str | Path, replace: bool) -> None:
+    def open_read_only(self, path: str | Path) -> None:
+        """Show a dataset another writer holds: view, replay, train; no recording or deleting."""
         if self.recording:
             self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
             return
         self.path = storage.normalise_path(path).absolute()
+        holder = lock.locked_by(self.path)
+        self.read_only = holder.describe() if holder is not None else ""
+        self.follows_env = False
+        self.replace_next = False
+        self.message.emit(f"Opened {self.path.name} read-only.")
+        self.reload()
+
+    def check_lock(self) -> None:
+        """Say (`locked`) when another writer holds the current dataset (at start-up)."""
+        holder = lock.locked_by(self.path)
+        if holder is not None:
+            self.locked.emit(self.path, holder.describe())
+
+    def relocated(self, path: Path) -> None:
+        """The recording went on in another file (the disk refused this one): show that one."""
+        self.path = storage.normalise_path(path).absolute()
+        self.follows_env = False
+        self.replace_next = False
+        self.read_only = ""
+        self.reload()
+
+    def _set_path(self, path: str | Path, replace: bool) -> None:
+        if self.recording:
+            self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
+            return
+        target = storage.normalise_path(path).absolute()
+        holder = lock.locked_by(target)
+        if holder is not None:
+            self.locked.emit(target, holder.describe())
+            return
+        self.read_only = ""
+        self.path = target
         self.follows_env = False
         self.replace_next = replace and self.path.exists()
         self.reload()
@@ -165,6 +203,9 @@ class DatasetController(QObject):
         """Delete episodes from the file (off the GUI thread), then reload."""
         if self.recording:
             self.message.emit("Stop recording (Ctrl+R) before deleting episodes.")
+            return
+        if self.read_only:
+            self.failed.emit("Cannot delete episodes", "the dataset is open read-only")
             return
         path = self.path
         self.message.emit(f"Deleting {len(indices)} episode(s) from {path.name}...")

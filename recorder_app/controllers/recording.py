@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -37,7 +38,11 @@ class RecordingController(QObject):
         episode_saved(SavedEpisode): a recorded episode is on disk.
         message(str): a short note for the status bar.
         failed(str, str): what failed and a one-line message.
-        close_failed(): shutting down could not save the recording; the app keeps running.
+        write_trouble(str): the disk refused a write (the real cause); the env is paused and
+            no episode is lost yet: `save_elsewhere` or `discard_unsaved` (or try again later).
+        relocated(Path): recording goes on in this dataset after `save_elsewhere`.
+        close_failed(): shutting down could not save the recording; the app keeps running
+            (`write_trouble` says why).
         closed(): the worker saved everything and stopped; the app may quit.
     """
 
@@ -49,6 +54,8 @@ class RecordingController(QObject):
     episode_saved = pyqtSignal(object)
     message = pyqtSignal(str)
     failed = pyqtSignal(str, str)
+    write_trouble = pyqtSignal(str)
+    relocated = pyqtSignal(object)
     close_failed = pyqtSignal()
     closed = pyqtSignal()
 
@@ -84,7 +91,8 @@ class RecordingController(QObject):
         w.paused_changed.connect(self._on_worker_paused_changed)
         w.episode_saved.connect(self._on_worker_episode_saved)
         w.failed.connect(self._on_worker_failed)
-        w.write_failed.connect(lambda m: self.failed.emit("Could not save", m))
+        w.write_failed.connect(self.write_trouble)
+        w.relocated.connect(self._on_worker_relocated)
         w.shutdown_failed.connect(self._on_worker_shutdown_failed)
         w.stopped.connect(self._on_worker_stopped)
 
@@ -116,6 +124,14 @@ class RecordingController(QObject):
     def save_now(self) -> None:
         """Ask the worker to write every ended episode (any thread)."""
         self.worker.flush()
+
+    def save_elsewhere(self, path: str | Path) -> None:
+        """After refused writes: go on recording into `path`, the unsaved episodes first."""
+        self.worker.save_elsewhere(Path(path))
+
+    def discard_unsaved(self) -> None:
+        """After refused writes: stop recording, giving up the episodes not saved yet."""
+        self.worker.discard_unsaved()
 
     # -- env and frames --------------------------------------------------------------------------
 
@@ -236,11 +252,12 @@ class RecordingController(QObject):
 
     def _on_worker_shutdown_failed(self, message: str) -> None:
         self.stopping = False
-        self.failed.emit(
-            "Could not save the recording",
-            f"{message}. Free some space, then close again; nothing was lost yet.",
-        )
+        self.write_trouble.emit(f"Could not save the recording before closing: {message}")
         self.close_failed.emit()
+
+    def _on_worker_relocated(self, path: Path) -> None:
+        self.message.emit(f"Recording goes on in {path}; unsaved episodes are written there.")
+        self.relocated.emit(path)
 
     def _on_worker_stopped(self) -> None:
         self._is_closed = True

@@ -7,6 +7,7 @@ one thread; it announces what happened through psygnal signals, which the Qt bri
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from bc.envs import make_env
 from bc.errors import BCError
 from bc.recorder import Recorder
 from bc.rollout import Describes, Expert, HasInput, Rollout
+from bc.storage import normalise_path
 from bc.trajectory import EpisodeSummary
 from recorder_app.core.errors import one_line
 from recorder_app.core.mailbox import Mailbox
@@ -38,6 +40,8 @@ from recorder_app.state import (
     RecordingRequest,
     SavedEpisode,
 )
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 """Seconds from an arbitrary start (default `time.perf_counter`); tests pass a fake one."""
@@ -60,11 +64,15 @@ class EnvRunner:
         frame_ready(): a new `Frame` waits in `frames` (emitted once per frame the GUI sees).
         env_opened(EnvInfo): an env was made and reset.
         recording_changed(bool): recording started or stopped.
-        paused_changed(bool, str): paused or resumed, and why ("user", "gamepad", "error").
+        paused_changed(bool, str): paused or resumed, and why ("user", "gamepad", "error",
+            "cannot save").
         episode_ended(EpisodeSummary): a recorded episode ended (handed to the writer).
         episode_saved(SavedEpisode): a recorded episode is on disk (writer thread).
         failed(str, str): what failed and a one-line message; the runner carries on.
-        write_failed(str): the disk refused a write; the data stays in memory, retried later.
+        write_failed(str): the disk refused a write (writer thread); the data stays in memory
+            and the runner pauses ("cannot save") before its next tick, so no more episodes
+            pile up unsaved.
+        relocated(Path): recording goes on in this dataset after `save_elsewhere`.
         shutdown_failed(str): the recording could not be saved at shutdown; still running.
     """
 
@@ -76,6 +84,7 @@ class EnvRunner:
     episode_saved = Signal(object)
     failed = Signal(str, str)
     write_failed = Signal(str)
+    relocated = Signal(object)
     shutdown_failed = Signal(str)
 
     def __init__(
@@ -121,11 +130,20 @@ class EnvRunner:
         self._need_release = False
         """A held input must be let go first (it carried over from the episode that ended)."""
         self._awaiting_first_input = False
+        self._write_trouble = threading.Event()
+        """Set by the writer thread when the disk refused a write: pause on the next tick."""
 
     # -- ticks -----------------------------------------------------------------------------------
 
     def wants_ticks(self) -> bool:
-        """True when there is something to step (an env, an expert) and it is not paused."""
+        """True when there is something to step (an env, an expert) and it is not paused.
+
+        Takes in first what the writer thread reported: a refused write pauses the runner.
+        """
+        if self._write_trouble.is_set():
+            self._write_trouble.clear()
+            if self.recorder is not None:
+                self.set_paused(True, "cannot save")
         ready = self.rollout is not None and self.expert is not None
         return ready and (not self.paused or self.pending_steps > 0)
 
@@ -239,7 +257,7 @@ class EnvRunner:
             image_folder=request.image_folder,
             append=request.append,
             metadata=request.metadata,
-            on_error=self.write_failed.emit,
+            on_error=self._on_write_error,
             on_saved=self._on_saved,
         )
         self.rollout.set_sink(self.recorder)
@@ -347,6 +365,43 @@ class EnvRunner:
             except BCError as exc:
                 self.write_failed.emit(str(exc))
 
+    def save_elsewhere(self, path: Any) -> None:
+        """After refused writes: go on recording into `path`, the unsaved episodes first.
+
+        Episodes already saved stay where they are. Resumes a "cannot save" pause once the
+        unsaved episodes are written there.
+
+        Raises:
+            BCError: `path` cannot be used either (the recording goes on as before).
+        """
+        rec = self.recorder
+        if rec is None:
+            return
+        rec.relocate(normalise_path(path).absolute())
+        self.relocated.emit(rec.path)
+        try:
+            rec.flush()
+        except BCError as exc:
+            self.write_failed.emit(str(exc))
+            return
+        self._write_trouble.clear()
+        self.resume_if("cannot save")
+
+    def discard_unsaved(self) -> None:
+        """After refused writes: stop recording, giving up the episodes not saved yet."""
+        rec = self.recorder
+        if rec is None:
+            return
+        dropped = rec.abandon()
+        log.warning("discarded %d unsaved episode(s) of %s", dropped, rec.path)
+        self.recorder = None
+        self._write_trouble.clear()
+        if self.rollout is not None:
+            self.rollout.set_sink(None)
+        self.countdown_until = 0.0
+        self.recording_changed.emit(False)
+        self.publish()
+
     def shutdown(self, keep_partial: bool = True) -> None:
         """Save or drop the open episode, close the recorder and the env; `alive` turns False."""
         rec = self.recorder
@@ -417,6 +472,11 @@ class EnvRunner:
                 self._ended[summary.index] = (np.stack(self._actions), time.time(), latency)
         self._actions, self._latency = [], []
         self.episode_ended.emit(summary)
+
+    def _on_write_error(self, message: str) -> None:
+        """From the writer thread: report, and have the runner pause before its next tick."""
+        self._write_trouble.set()
+        self.write_failed.emit(message)
 
     def _on_saved(self, summary: EpisodeSummary) -> None:
         """The writer thread put an episode on disk: announce it with its actions."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -25,6 +26,7 @@ RUNNER_EVENTS = (
     "episode_saved",
     "failed",
     "write_failed",
+    "relocated",
     "shutdown_failed",
 )
 """The runner's psygnal signals, each re-emitted as the Qt signal of the same name."""
@@ -45,7 +47,8 @@ class EnvWorker(QObject):
         episode_ended(EpisodeSummary): a recorded episode ended (handed to the writer).
         episode_saved(SavedEpisode): a recorded episode is on disk.
         failed(str, str): what failed and a one-line message; the worker carries on.
-        write_failed(str): the disk refused a write; the data stays in memory and is retried.
+        write_failed(str): the disk refused a write; the runner pauses, the data stays in memory.
+        relocated(Path): recording goes on in this dataset after `save_elsewhere`.
         shutdown_failed(str): the recording could not be saved at shutdown; still running.
         stopped(): the loop ended after `shutdown`.
     """
@@ -58,6 +61,7 @@ class EnvWorker(QObject):
     episode_saved = pyqtSignal(object)
     failed = pyqtSignal(str, str)
     write_failed = pyqtSignal(str)
+    relocated = pyqtSignal(object)
     shutdown_failed = pyqtSignal(str)
     stopped = pyqtSignal()
 
@@ -169,6 +173,14 @@ class EnvWorker(QObject):
     def flush(self) -> None:
         """Write every ended episode now (errors come as `write_failed`)."""
         self._post(self.runner.flush)
+
+    def save_elsewhere(self, path: Path) -> None:
+        """Go on recording into `path`: episodes the disk refused are written there."""
+        self._post(partial(self.runner.save_elsewhere, Path(path)), "Cannot save there")
+
+    def discard_unsaved(self) -> None:
+        """Stop recording and give up the episodes the disk refused (saved ones stay)."""
+        self._post(self.runner.discard_unsaved)
 
     def shutdown(self, keep_partial: bool = True) -> None:
         """Save or drop the open episode, close the recorder and env, and end the loop."""

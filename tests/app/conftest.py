@@ -24,15 +24,21 @@ def _collect_qt_garbage(qapp: Any) -> Iterator[None]:
 
     Left to chance, the collector runs inside some later allocation (a pyqtgraph plot being
     built in the next test) and frees the last test's widgets there, half torn down: a
-    segfault. Collecting at a fixed, quiet point keeps the teardown order Qt's.
+    segfault. Collecting at a fixed, quiet point keeps the teardown order Qt's. The automatic
+    collector is off during the test for the same reason: how many objects the session made
+    before (more test modules collected) must not decide where it runs.
     """
-    yield
     import gc
 
     from PyQt6.QtCore import QCoreApplication, QEvent
 
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture

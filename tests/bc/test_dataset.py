@@ -139,9 +139,9 @@ def test_errors(tmp_path, sb2_cartpole):
         bc.ExpertDataset(traj_data=_traj([1, 1]), split="sample", train_fraction=0.1, verbose=0)
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "i", env, n_episodes=2, seed=0)
-    (tmp_path / "recorded_images" / "2.png").unlink()
+    (tmp_path / "i_images" / "2.png").unlink()
     with pytest.raises(
-        MissingImagesError, match=r"1 of 7 image files missing: recorded_images/2\.png \(step 2\)"
+        MissingImagesError, match=r"1 of 7 image files missing: i_images/2\.png \(step 2\)"
     ):
         bc.ExpertDataset(tmp_path / "i.npz")
     ds = bc.ExpertDataset(sb2_cartpole, traj_limitation=2, verbose=0)
@@ -157,10 +157,10 @@ def test_errors(tmp_path, sb2_cartpole):
 def test_unreadable_image_is_named_in_the_consumer(tmp_path):
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "i", env, n_episodes=2, seed=0)
-    (tmp_path / "recorded_images" / "4.png").write_bytes(b"not a png")
+    (tmp_path / "i_images" / "4.png").write_bytes(b"not a png")
     ds = bc.ExpertDataset(tmp_path / "i.npz", verbose=0, batch_size=100, train_fraction=1.0)
     with pytest.raises(
-        MissingImagesError, match=r"recorded_images/4\.png \(step 4\) is missing or unreadable"
+        MissingImagesError, match=r"i_images/4\.png \(step 4\) is missing or unreadable"
     ):
         list(ds.train_loader)
     ds.close()

@@ -42,7 +42,7 @@ def test_generate_expert_traj_stores_each_final_observation(tmp_path, obs_kind):
         if data.is_image:
             stored = str(data.episode_final_obs[i])
             last_step = data.episode_slice(i).stop - 1
-            assert stored == f"recorded_images/{last_step}_final.png"
+            assert stored == f"f_images/{last_step}_final.png"
             got = read_image(tmp_path / stored)
             np.testing.assert_array_equal(got, want)
         else:
@@ -146,7 +146,7 @@ def test_final_obs_that_disagree_with_obs_are_reported(tmp_path):
 def test_a_missing_final_image_is_named(tmp_path):
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "m", env, n_episodes=2, seed=0)
-    (tmp_path / "recorded_images" / "6_final.png").unlink()
+    (tmp_path / "m_images" / "6_final.png").unlink()
     with pytest.raises(bc.MissingImagesError, match=r"6_final.png \(episode 1\)"):
         storage.load(tmp_path / "m.npz")
 

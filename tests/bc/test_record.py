@@ -56,7 +56,7 @@ def test_round_trip_every_space_kind(tmp_path, obs_kind, act_kind):
         assert data.obs[4, 0] == 8  # seed 1, step 1
     else:
         assert data.obs.shape == (n,) and data.obs.dtype.kind == "U"
-        assert data.obs[5] == "recorded_images/5.png"
+        assert data.obs[5] == "ds_images/5.png"
         # every stored frame reads back exactly as the env produced it
         replay = TinyEnv(obs_kind, act_kind)
         frame, _ = replay.reset(seed=1)
@@ -127,7 +127,7 @@ def test_append_continues_numbering_and_keeps_old_episodes(tmp_path):
     )
     data = bc.load(tmp_path / "d")
     assert data.n_episodes == 3 and data.n_steps == 3 + 4 + 5
-    assert data.obs[-1] == f"recorded_images/{data.n_steps - 1}.png"
+    assert data.obs[-1] == f"d_images/{data.n_steps - 1}.png"
     np.testing.assert_array_equal(data.episode_seeds, [0, 1, 2])
 
 
@@ -201,15 +201,15 @@ def test_recorder_discard_end_early_and_partial(tmp_path):
     assert data.n_episodes == 2
     np.testing.assert_array_equal(data.episode_lengths, [3, 1])
     np.testing.assert_array_equal(data.episode_seeds, [3, -1])
-    assert list(data.obs) == [f"recorded_images/{i}.png" for i in range(4)]
+    assert list(data.obs) == [f"r_images/{i}.png" for i in range(4)]
     # the discarded episode's two images were overwritten by the kept one; none is left over
     # (each episode's final observation is `<last step>_final.png`)
-    assert sorted(p.name for p in (tmp_path / "recorded_images").iterdir()) == sorted(
+    assert sorted(p.name for p in (tmp_path / "r_images").glob("*.png")) == sorted(
         [f"{i}.png" for i in range(4)] + ["2_final.png", "3_final.png"]
     )
     assert list(data.episode_final_obs) == [
-        "recorded_images/2_final.png",
-        "recorded_images/3_final.png",
+        "r_images/2_final.png",
+        "r_images/3_final.png",
     ]
     with pytest.raises(BCError, match="is closed"):
         rec.add_step(obs, 0, 1.0)

@@ -124,11 +124,11 @@ def test_missing_images_are_counted_and_named(tmp_path):
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "i", env, n_episodes=2, seed=0)
     for step in (1, 4, 5, 6):
-        (tmp_path / "recorded_images" / f"{step}.png").unlink()
+        (tmp_path / "i_images" / f"{step}.png").unlink()
     with pytest.raises(
         MissingImagesError,
-        match=r"4 of 7 image files missing: recorded_images/1\.png \(step 1\), "
-        r"recorded_images/4\.png \(step 4\), recorded_images/5\.png \(step 5\) and 1 more",
+        match=r"4 of 7 image files missing: i_images/1\.png \(step 1\), "
+        r"i_images/4\.png \(step 4\), i_images/5\.png \(step 5\) and 1 more",
     ):
         storage.load(tmp_path / "i.npz")
     assert storage.load(tmp_path / "i.npz", check_images=False).n_steps == 7
@@ -145,7 +145,7 @@ def test_sb2_style_cwd_relative_image_paths(tmp_path, monkeypatch):
     np.savez(sub / "sb2.npz", **arrays)
     monkeypatch.chdir(tmp_path)
     loaded = storage.load(sub / "sb2.npz")
-    assert loaded.image_path(0).samefile(sub / "recorded_images" / "0.png")
+    assert loaded.image_path(0).samefile(sub / "x_images" / "0.png")
 
 
 def test_delete_episodes_rewrites_and_removes_images(tmp_path):
@@ -154,22 +154,22 @@ def test_delete_episodes_rewrites_and_removes_images(tmp_path):
     data = storage.delete_episodes(tmp_path / "del.npz", [1])
     assert data.n_episodes == 2 and list(data.episode_lengths) == [3, 5]
     np.testing.assert_array_equal(data.episode_seeds, [0, 2])
-    names = {p.name for p in (tmp_path / "recorded_images").iterdir()}
+    names = {p.name for p in (tmp_path / "del_images").glob("*.png")}
     # the deleted episode's final observation (6_final.png) went with its steps
     assert names == {f"{i}.png" for i in [0, 1, 2, 7, 8, 9, 10, 11]} | {
         "2_final.png",
         "11_final.png",
     }
     assert list(data.episode_final_obs) == [
-        "recorded_images/2_final.png",
-        "recorded_images/11_final.png",
+        "del_images/2_final.png",
+        "del_images/11_final.png",
     ]
     # recording more never overwrites a kept image
     bc.generate_expert_traj(
         constant_expert(env), tmp_path / "del", env, n_episodes=1, seed=0, append=True
     )
     after = storage.load(tmp_path / "del.npz")
-    assert after.obs[-1] == "recorded_images/14.png"
+    assert after.obs[-1] == "del_images/14.png"
     assert len(set(after.obs)) == after.n_steps
     with pytest.raises(DatasetError, match=r"no episode \[5\] \(dataset has 3\)"):
         storage.delete_episodes(tmp_path / "del.npz", [5])

@@ -349,22 +349,21 @@ def test_a_full_disk_shows_a_dialog_and_loses_nothing(open_window, qtbot):
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))  # every write past 0 bytes fails
     try:
-        with qtbot.waitSignal(win.errors.error_shown, timeout=20_000) as blocker:
+        with qtbot.waitSignal(session.recording.write_trouble, timeout=20_000) as blocker:
             pass
+        # no junk episodes pile up behind the dialog
+        qtbot.waitUntil(lambda: session.recording.paused)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, old_handler)
-    assert blocker.args[0] == "Could not save" and "not saved yet" in blocker.args[1]
-    assert win.isVisible()
+    assert "not saved yet" in blocker.args[0] and "File too large" in blocker.args[0]
+    assert session.recording.pause_reason == "cannot save"
+    assert win.isVisible() and win.write_trouble.isVisible()
+    assert not [t for t, _ in win.errors.history if "save" in t.lower()]  # one dialog, no stack
     ended_before_stop = session.recording.last_status.episode
-
-    def back_in_the_window() -> bool:
-        # the user closes the boxes (a write that failed meanwhile may still post one)
-        win.errors.dismiss_all()
-        win.activateWindow()
-        return QApplication.activeWindow() is win and not win.errors.open_boxes()
-
-    qtbot.waitUntil(back_in_the_window)
+    win.write_trouble.later_button.click()  # the user closes the dialog, back in the window
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
     stop_recording(qtbot, win)  # close() retries every episode kept in memory
     data = storage.load(session.dataset.path)
     assert data.n_episodes >= max(1, ended_before_stop)
