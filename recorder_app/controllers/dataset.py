@@ -197,6 +197,7 @@ class DatasetController(QObject):
             f"loading {path.name}",
             lambda result: self._on_loaded(generation, path, *result),
             lambda message: self._on_load_failed(generation, path, message),
+            owner=self,
         )
 
     def delete_episodes(self, indices: list[int]) -> None:
@@ -214,6 +215,7 @@ class DatasetController(QObject):
             "deleting episodes",
             lambda _: self._on_deleted(indices),
             lambda message: self.failed.emit("Cannot delete episodes", message),
+            owner=self,
         )
 
     def label(self, change: LabelChange) -> None:
@@ -233,6 +235,7 @@ class DatasetController(QObject):
             "labelling episodes",
             lambda _: self._on_edited(),
             lambda message: self._on_edit_failed("Cannot label episodes", message),
+            owner=self,
         )
 
     def take_pending(self) -> PendingEdits:

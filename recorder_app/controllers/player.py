@@ -50,6 +50,7 @@ class PlayerController(QObject):
             f"loading the key map of {info.env_id}",
             lambda bindings: self._on_bindings_loaded(generation, info, bindings),
             lambda message: self.failed.emit("Cannot load the key map", message),
+            owner=self,
         )
 
     def _on_bindings_loaded(self, generation: int, info: EnvInfo, bindings: Any) -> None:

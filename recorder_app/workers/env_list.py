@@ -104,6 +104,7 @@ class EnvLister(QObject):
             "listing envs",
             self._on_listed,
             lambda message: log.warning("%s", message),
+            owner=self,
         )
 
     def _list(self) -> list[str]:

@@ -99,6 +99,7 @@ class EnvWorker(QObject):
             "the env runner",
             on_failed=lambda m: self.failed.emit("The env runner stopped", m),
             long_running=True,
+            owner=self,
         )
 
     def _run(self) -> None:

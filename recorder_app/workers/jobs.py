@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PyQt6.QtCore import QThreadPool
+from PyQt6 import sip
+from PyQt6.QtCore import QObject, QThreadPool
 from superqt.utils import FunctionWorker, create_worker
 
 from recorder_app.core.errors import one_line
@@ -26,6 +27,7 @@ def start_job(
     on_failed: Callable[[str], None] | None = None,
     long_running: bool = False,
     on_finished: Callable[[], None] | None = None,
+    owner: QObject | None = None,
 ) -> FunctionWorker[Any]:
     """Run `fn()` off the GUI thread; results and errors come back on the GUI thread.
 
@@ -37,15 +39,18 @@ def start_job(
         long_running: the job lives long (a loop): the pool gets one more thread meanwhile.
         on_finished: called after `on_returned` or `on_failed`. Connect here, not to the
             returned worker: a quick job may have finished before the caller gets it.
+        owner: the QObject the callbacks belong to; once Qt has deleted it (the window
+            closed while the job ran), the callbacks are skipped instead of reaching it.
 
     Returns:
         The started worker (its `finished` signal says when it ended).
     """
     worker: FunctionWorker[Any] = create_worker(fn, _start_thread=False, _ignore_errors=True)
     if on_returned is not None:
-        worker.returned.connect(on_returned)
+        worker.returned.connect(_while_alive(owner, on_returned))
     if on_failed is not None:
-        worker.errored.connect(lambda exc: on_failed(one_line(exc, name)))
+        failed = on_failed
+        worker.errored.connect(_while_alive(owner, lambda exc: failed(one_line(exc, name))))
     if long_running:
         pool = QThreadPool.globalInstance()
         assert pool is not None
@@ -56,6 +61,19 @@ def start_job(
 
         worker.finished.connect(shrink)
     if on_finished is not None:
-        worker.finished.connect(lambda *_: on_finished())
+        finished = on_finished
+        worker.finished.connect(_while_alive(owner, lambda *_: finished()))
     worker.start()
     return worker
+
+
+def _while_alive(owner: QObject | None, fn: Callable[..., None]) -> Callable[..., None]:
+    """`fn`, skipped once `owner` (when given) has been deleted by Qt."""
+    if owner is None:
+        return fn
+
+    def call(*args: Any) -> None:
+        if not sip.isdeleted(owner):
+            fn(*args)
+
+    return call

@@ -62,6 +62,7 @@ class ReplayWorker(QObject):
             "replay",
             on_failed=lambda message: self.failed.emit("Replay", message),
             long_running=True,
+            owner=self,
         )
 
     # -- requests (any thread) -----------------------------------------------------------------

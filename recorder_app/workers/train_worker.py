@@ -57,7 +57,8 @@ class TrainJob(QObject):
             "training",
             on_failed=lambda message: self.failed.emit("Training failed", message),
             long_running=True,
-            on_finished=self.done.emit,  # after `failed`, when it raised
+            on_finished=self.done.emit,  # after `failed`, when it raised,
+            owner=self,
         )
 
     def cancel(self) -> None:

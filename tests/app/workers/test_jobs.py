@@ -59,3 +59,29 @@ def test_a_long_job_widens_the_pool_while_it_runs(qtbot):
     assert pool.maxThreadCount() == before + 1  # the loop still runs
     release.set()
     qtbot.waitUntil(lambda: pool.maxThreadCount() == before, timeout=10_000)
+
+
+def test_callbacks_of_an_owner_qt_has_deleted_are_skipped(qtbot):
+    """A window closed while its dataset loads: the result must not reach the deleted object."""
+    from PyQt6 import sip
+    from PyQt6.QtCore import QObject
+
+    owner = QObject()
+    release = threading.Event()
+    results, done = [], threading.Event()
+
+    def slow() -> int:
+        release.wait(10)
+        return 7
+
+    worker = start_job(slow, "loading", lambda r: results.append(r), owner=owner)
+    worker.finished.connect(lambda *_: done.set())
+    sip.delete(owner)  # as Qt deletes a closed window's children
+    release.set()
+    qtbot.waitUntil(done.is_set, timeout=10_000)
+    qtbot.wait(50)
+    assert results == []
+
+    alive = QObject()
+    start_job(lambda: 8, "loading", results.append, owner=alive)
+    qtbot.waitUntil(lambda: results == [8], timeout=10_000)
