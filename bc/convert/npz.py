@@ -148,8 +148,12 @@ def _make_env(metadata: dict[str, Any]) -> tuple[gym.Env[Any, Any] | None, str]:
     if not env_id:
         return None, "the file names no env id"
     kwargs = metadata.get("env_kwargs") or {}
+    if not isinstance(kwargs, dict):
+        return None, f"the file's env_kwargs is not an object: {kwargs!r:.60}"
     try:
-        return make_env(str(env_id), render_mode=None, **dict(kwargs)), ""
+        # an id read from the file may not import a module (issue: untrusted files); pass the
+        # env to `convert(env=...)` to re-simulate in one made by hand
+        return make_env(str(env_id), render_mode=None, trust_module=False, **kwargs), ""
     except BCError as exc:
         return None, f"cannot make {env_id}: {exc}"
 

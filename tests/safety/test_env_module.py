@@ -114,3 +114,18 @@ def test_api_refuses_untrusted_module_and_allows_imported_ones():
     assert untrusted_module("json:Env-v0") is None  # already imported: importing runs nothing
     check_env_id_trusted("gymnasium:CartPole-v1", trust_module=False)
     make_env("gymnasium:CartPole-v1", render_mode=None, trust_module=False).close()
+
+
+def test_convert_does_not_import_the_files_env_module(planted):
+    """Converting an older file re-simulates it in the recorded env: never one that imports code."""
+    proc = _bc(planted, "convert", "d.npz", "out.npz")
+    assert not (planted / "IMPORTED").exists(), "the file's env module was imported"
+    assert proc.returncode == 0, proc.stderr
+    assert "would import module 'plantedmod'" in proc.stderr  # why the last step was dropped
+
+
+def test_train_and_eval_from_the_metadata_need_the_flag(planted):
+    """`train` evaluates in the env the dataset names; an id that imports code needs consent."""
+    proc = _bc(planted, "train", "d.npz", "--epochs", "1", "--train-fraction", "1")
+    assert not (planted / "IMPORTED").exists(), "the file's env module was imported"
+    assert "would import module 'plantedmod'" in proc.stderr
