@@ -122,7 +122,9 @@ class EnvRunner:
         self._action_text = ""
         self._actions: list[np.ndarray] = []
         self._latency: list[float] = []
-        self._ended: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}
+        self._ended: dict[tuple[int, int], tuple[np.ndarray, float, np.ndarray]] = {}
+        """Ended, unsaved episodes' actions, by (seed, length): `save_elsewhere` renumbers
+        the unsaved episodes, while a recording's seed and length name each one alone."""
         self._ended_lock = threading.Lock()
         # -- start on the first key press (curation) --
         self.start_on_input = False
@@ -469,7 +471,11 @@ class EnvRunner:
         if self._actions:
             latency = np.asarray(self._latency, dtype=np.float64)
             with self._ended_lock:
-                self._ended[summary.index] = (np.stack(self._actions), time.time(), latency)
+                self._ended[summary.seed, summary.length] = (
+                    np.stack(self._actions),
+                    time.time(),
+                    latency,
+                )
         self._actions, self._latency = [], []
         self.episode_ended.emit(summary)
 
@@ -482,7 +488,7 @@ class EnvRunner:
         """The writer thread put an episode on disk: announce it with its actions."""
         with self._ended_lock:
             actions, created, latency = self._ended.pop(
-                summary.index, (np.zeros((0, 1)), float("nan"), np.zeros(0))
+                (summary.seed, summary.length), (np.zeros((0, 1)), float("nan"), np.zeros(0))
             )
         self.episode_saved.emit(SavedEpisode(summary, actions, created, latency))
 
