@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bc.errors import LimitError, SpaceMismatchError, UnsupportedSpaceError
+from bc.errors import BCError, LimitError, SpaceMismatchError, UnsupportedSpaceError
 from bc.limits import Limits, how_to_raise
 from bc.limits import resolve as resolve_limits
 
@@ -102,6 +102,8 @@ def space_from_description(desc: dict[str, Any]) -> gym.Space[Any]:
                 shape=shape,
                 dtype=dtype,
             )
+    except BCError:  # a limit, already one clear line (BCErrors are ValueErrors too)
+        raise
     except (KeyError, TypeError, ValueError, OverflowError, AssertionError) as exc:
         shown = repr(desc)
         shown = shown if len(shown) <= 200 else shown[:200] + "..."

@@ -50,8 +50,8 @@ def env_kwargs_arg(text: str) -> dict[str, Any]:
 
     try:
         return parse_env_kwargs(text, "--env-kwargs")
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except UsageError as exc:  # argparse names the option itself
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--env-kwargs ")) from None
 
 
 def add_env_options(parser: argparse.ArgumentParser, what: str, from_dataset: bool = True) -> None:

@@ -283,12 +283,13 @@ def _train(args: argparse.Namespace) -> int:
     if args.eval_env:
         deprecated(f"--eval-env; use --env {args.eval_env}")
         args.env = args.env or args.eval_env
-    choice = None
+    choice, skipped = None, ""
     if args.eval_episodes > 0 and main_rank:
         choice = env_choice(args, _first_metadata(args.dataset))
         if choice is None:
-            note("not evaluating: the dataset names no env (as SB2's files); give --env ID")
-    env = _eval_env(choice, args)
+            skipped = "not evaluating: the dataset names no env (as SB2's files); give --env ID"
+    env, why = _eval_env(choice, args)
+    skipped = skipped or why
     try:
         with progress(None, "batch", "training", disable=not main_rank) as bar:
 
@@ -323,6 +324,8 @@ def _train(args: argparse.Namespace) -> int:
             print(f"{epoch:>5} {history.train_loss[i]:>11.4f} {val:>10} {_fmt(extra):>9}")
         best = _fmt(history.best_val_loss)
         print(f"best epoch {history.best_epoch} (val loss {best}) -> {result.path}")
+        if skipped:  # said after training, so that a training error stays the only line
+            note(skipped)
         if env is not None and choice is not None and not result.cancelled:
             ev = evaluate_with_progress(result.policy, env, args.eval_episodes, seed=10_000)
             print(
@@ -342,17 +345,16 @@ def _default_policy_path(dataset: str) -> Path:
     return path.with_name(stem + ".policy.zip")
 
 
-def _eval_env(choice: EnvChoice | None, args: argparse.Namespace) -> Any:
-    """Make the evaluation env; a recorded env this machine cannot make only skips evaluation."""
+def _eval_env(choice: EnvChoice | None, args: argparse.Namespace) -> tuple[Any, str]:
+    """The evaluation env, or None and why (a recorded env this machine lacks skips evaluation)."""
     if choice is None:
-        return None
+        return None, ""
     try:
-        return choice.make(args, render_mode=None)
+        return choice.make(args, render_mode=None), ""
     except EnvError as exc:
         if not choice.from_metadata:
             raise
-        note(f"not evaluating in the recorded env: {exc}")
-        return None
+        return None, f"not evaluating in the recorded env: {exc}"
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
 from bc.errors import TrainConfigError
@@ -176,5 +176,9 @@ class TrainConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if is_dataclass(value) and not isinstance(value, type):  # the episode selection
+                value = {
+                    k: list(v) if isinstance(v, tuple) else v for k, v in asdict(value).items()
+                }
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out

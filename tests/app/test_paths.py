@@ -39,8 +39,8 @@ def test_config_dir_follows_xdg_and_the_override_everywhere(tmp_path, monkeypatc
     space = gym.spaces.Discrete(2)
     saved = save_user_bindings("CartPole-v1", load_bindings("CartPole-v1", space), space)
     assert saved.parent == override / "bindings"
-    user_shortcuts_path().write_text(json.dumps({"shortcuts": {"record": "Ctrl+Shift+R"}}))
-    assert load_shortcuts()["record"].keys == "Ctrl+Shift+R"
+    user_shortcuts_path().write_text(json.dumps({"shortcuts": {"record": "Ctrl+Alt+R"}}))
+    assert load_shortcuts()["record"].keys == "Ctrl+Alt+R"
 
 
 def test_recorder_app_version():

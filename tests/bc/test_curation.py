@@ -153,7 +153,7 @@ def test_cli_label_info_and_train_selection(five, tmp_path, capsys):
     args = ["train", str(five), "--out", str(out), "--epochs", "1", "--train-fraction", "1.0"]
     assert main([*args, "--flag", "good"]) == 0
     assert out.is_file()
-    assert main([*args, "--tag", "nope"]) == 2
+    assert main([*args, "--tag", "nope"]) == 1  # no episode left to train on: a failure
     assert "no episode matches the selection (tag nope)" in capsys.readouterr().err
     assert main([*args, "--flag", "great"]) == 2
 
@@ -166,7 +166,7 @@ def test_image_dataset_labels_survive_undo(tmp_path):
     data = curation.undo_last_episode(path)
     assert data.n_episodes == 1 and curation.tags_of(data, 0) == ["keep"]
     storage.check_image_files(data)
-    shutil.rmtree(tmp_path / "recorded_images")
+    shutil.rmtree(tmp_path / "img_images")  # the dataset's own image folder
 
 
 def test_cli_export_scaled_with_captions(five, tmp_path, capsys):
