@@ -151,7 +151,16 @@ def hostile_cases(t: Tally, base: Path) -> None:
         arrays["metadata"] = np.array(json.dumps({**data.metadata, "journal_merged": names}))
         np.savez(path, **arrays)
         args = {
-            "record": ["record", "CartPole-v1", "--out", str(path), "--episodes", "1", "--append"],
+            "record": [
+                "record",
+                "--env",
+                "CartPole-v1",
+                "--out",
+                str(path),
+                "--episodes",
+                "1",
+                "--append",
+            ],
             "delete": ["delete", str(path), "0"],
             "info": ["info", str(path)],
             "check": ["check", str(path)],
@@ -183,19 +192,28 @@ def hostile_cases(t: Tally, base: Path) -> None:
     # 3. bad arguments and states: each must be one clean line
     path = folder / "img0" / "img.npz"
     t.cli("delete/out-of-range", ["delete", str(path), "9"], expect_error=True)
-    t.cli("delete/every-episode", ["delete", str(path), "0", "1"], expect_error=True)
     t.cli("delete/missing-file", ["delete", str(folder / "none.npz"), "0"], expect_error=True)
+    # deleting every episode leaves an empty dataset that can be recorded into again
+    t.cli("delete/every-episode", ["delete", str(path), "0", "1"], expect_error=False)
     for name in ("d.npz", "plain"):
         (folder / name).mkdir()
         t.cli(
             f"record/--out-folder/{name}",
-            ["record", "CartPole-v1", "--out", str(folder / name), "--episodes", "1"],
+            ["record", "--env", "CartPole-v1", "--out", str(folder / name), "--episodes", "1"],
             expect_error=True,
         )
     (folder / "afile").write_text("x")
     t.cli(
         "record/--out-under-a-file",
-        ["record", "CartPole-v1", "--out", str(folder / "afile" / "x.npz"), "--episodes", "1"],
+        [
+            "record",
+            "--env",
+            "CartPole-v1",
+            "--out",
+            str(folder / "afile" / "x.npz"),
+            "--episodes",
+            "1",
+        ],
         expect_error=True,
     )
     # 4. a dataset another writer holds
@@ -204,7 +222,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
     assert writer.stdout is not None and writer.stdout.readline().strip() == "open"
     t.cli(
         "record/locked",
-        ["record", "CartPole-v1", "--out", str(held), "--episodes", "1", "--append"],
+        ["record", "--env", "CartPole-v1", "--out", str(held), "--episodes", "1", "--append"],
         expect_error=True,
     )
     t.cli("delete/locked", ["delete", str(held), "0"], expect_error=True)
@@ -241,7 +259,12 @@ def hostile_cases(t: Tally, base: Path) -> None:
         "sys.exit(bc.cli.main(sys.argv[1:]))\n"
     )
     out = str(shared / "ro" / "x.npz")
-    t.script("record/read-only", code, ["record", "CartPole-v1", "--out", out], expect_error=True)
+    t.script(
+        "record/read-only",
+        code,
+        ["record", "--env", "CartPole-v1", "--out", out],
+        expect_error=True,
+    )
     full = (
         "import resource, signal, sys, bc.cli, bc.cli.dataset_cmds, bc.record, tqdm\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
@@ -249,7 +272,12 @@ def hostile_cases(t: Tally, base: Path) -> None:
         "sys.exit(bc.cli.main(sys.argv[1:]))\n"
     )
     out = str(base / "full" / "x.npz")
-    t.script("record/full-disk", full, ["record", "CartPole-v1", "--out", out], expect_error=True)
+    t.script(
+        "record/full-disk",
+        full,
+        ["record", "--env", "CartPole-v1", "--out", out],
+        expect_error=True,
+    )
     shutil.rmtree(shared, ignore_errors=True)
     t.victims_deleted += sum(not v.exists() or v.read_text() != "precious" for v in vs)
 
