@@ -108,12 +108,13 @@ def run(app: QApplication, folder: Path, env_id: str, seconds: float, seed: int)
     window.show()
     window.activateWindow()
     session.start()
-    spin(app, 20, lambda: session.human is not None and session.env_info is not None)
-    info = session.env_info
+    rec = session.recording
+    spin(app, 20, lambda: session.player.human is not None and rec.env_info is not None)
+    info = rec.env_info
     assert info is not None
     session.toggle_recording()
     spin(app, 1.0)  # warm up
-    worker = session._worker
+    worker = rec.worker
     worker.stats.clear()
     rng = random.Random(seed)
     held: Qt.Key | None = None
@@ -132,16 +133,16 @@ def run(app: QApplication, folder: Path, env_id: str, seconds: float, seed: int)
         QTest.keyRelease(window, held)
     report = worker.stats.report()
     session.toggle_recording()
-    spin(app, 20, lambda: not session.recording)
+    spin(app, 20, lambda: not rec.active)
     session.shutdown(keep_partial=True)
-    spin(app, 30, lambda: session.is_closed)
-    session.wait()
+    spin(app, 30, lambda: rec.is_closed)
+    rec.wait()
     window.deleteLater()
     spin(app, 0.1)
     data = storage.load(folder / "latency.npz")
     latency = data.step_latency[np.isfinite(data.step_latency)]
     return {"latency": latency, "events": events, "steps": data.n_steps, "report": report,
-            "fps": session.fps}  # fmt: skip
+            "fps": rec.fps}  # fmt: skip
 
 
 def main() -> None:
