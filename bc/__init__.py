@@ -36,6 +36,7 @@ _EXPORTS = {
     "ExpertError": "bc.errors",
     "ConversionError": "bc.errors",
     "convert": "bc.convert",
+    "dagger": "bc.interactive",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -44,6 +44,9 @@ class ExpertDataset:
         n_workers: threads decoding images (default: 2 for image datasets).
         image_cache_bytes: keep decoded images in memory across epochs when they all fit in
             this many bytes (default 1 GiB; 0 decodes every epoch, as SB2 did).
+        labels: which steps train (see `bc.labels`): "all", "demonstrations", or
+            "demonstrations+interventions" (the default for files with `interventions`: the
+            steps a policy controlled in a correction episode are not labels).
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
@@ -65,6 +68,7 @@ class ExpertDataset:
         seed: int | None = None,
         n_workers: int | None = None,
         image_cache_bytes: int = 1 << 30,
+        labels: str | None = None,
     ) -> None:
         if traj_data is not None and expert_path is not None:
             raise BCError("give either expert_path or traj_data, not both")
@@ -78,6 +82,14 @@ class ExpertDataset:
         if traj_limitation > 0 and traj_limitation < data.n_episodes:
             data = data.select_episodes(range(traj_limitation))
         self.data = data
+        from bc.labels import default_labels, label_mask
+
+        self.labels = default_labels(data) if labels is None else labels
+        self.label_mask = label_mask(data, self.labels)
+        """True for each step that trains (validation too); the others are never batched."""
+        self.num_labels = int(np.count_nonzero(self.label_mask))
+        if self.num_labels == 0:
+            raise DatasetError(data.path, [f"no step is a label under labels={self.labels!r}"])
         self.observations = data.obs
         self.actions = data.actions
         self.returns = data.episode_returns
@@ -114,7 +126,7 @@ class ExpertDataset:
         n = self.num_transition
         if fraction >= 1.0:
             order = self._rng.permutation(n) if self.randomize else np.arange(n)
-            return order.astype(np.int64), np.zeros(0, dtype=np.int64)
+            return self._labelled(order).astype(np.int64), np.zeros(0, dtype=np.int64)
         if split == "episode" and self.num_traj < 2:
             log.warning(
                 "one episode cannot be split by episode; splitting its steps instead (SB2's way)"
@@ -122,8 +134,8 @@ class ExpertDataset:
             split = "sample"
             self.split = split
         if split == "sample":
-            order = self._rng.permutation(n) if self.randomize else np.arange(n)
-            cut = int(fraction * n)
+            order = self._labelled(self._rng.permutation(n) if self.randomize else np.arange(n))
+            cut = int(fraction * len(order))
             train, val = order[:cut], order[cut:]
         else:
             episodes = (
@@ -132,8 +144,8 @@ class ExpertDataset:
             n_train = min(max(1, round(fraction * self.num_traj)), self.num_traj - 1)
             rows = np.arange(n)
             parts = [rows[self.data.episode_slice(int(e))] for e in episodes]
-            train = np.concatenate(parts[:n_train])
-            val = np.concatenate(parts[n_train:])
+            train = self._labelled(np.concatenate(parts[:n_train]))
+            val = self._labelled(np.concatenate(parts[n_train:]))
         if len(train) == 0 or len(val) == 0:
             raise DatasetError(
                 self.data.path,
@@ -143,6 +155,11 @@ class ExpertDataset:
                 ],
             )
         return train.astype(np.int64), val.astype(np.int64)
+
+    def _labelled(self, rows: np.ndarray) -> np.ndarray:
+        """Keep only the label steps among `rows` (order kept)."""
+        kept: np.ndarray = rows[self.label_mask[rows]]
+        return kept
 
     def _loader(self, indices: np.ndarray, batch_size: int, seed_offset: int) -> DataLoader:
         seed = None if self.seed is None else self.seed + seed_offset
@@ -171,6 +188,7 @@ class ExpertDataset:
             if self.randomize
             else np.arange(self.num_transition)
         )
+        order = self._labelled(order)
         self.dataloader = self._loader(order.astype(np.int64), batch_size, seed_offset=3)
 
     def get_next_batch(self, split: str | None = None) -> Batch:
@@ -201,6 +219,8 @@ class ExpertDataset:
         """Log the dataset's summary at INFO level."""
         log.info("Total trajectories: %d", self.num_traj)
         log.info("Total transitions: %d", self.num_transition)
+        if self.num_labels != self.num_transition:
+            log.info("Label steps (%s): %d", self.labels, self.num_labels)
         log.info("Average returns: %s", self.avg_ret)
         log.info("Std for returns: %s", self.std_ret)
         log.info(

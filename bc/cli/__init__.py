@@ -12,7 +12,12 @@ from bc.errors import BCError
 Handler = Callable[[argparse.Namespace], int]
 
 # Each group module exposes `register(subparsers)`; the order here is the order in --help.
-_GROUPS = ("bc.cli.dataset_cmds", "bc.cli.train_cmds", "bc.cli.convert_cmds")
+_GROUPS = (
+    "bc.cli.dataset_cmds",
+    "bc.cli.train_cmds",
+    "bc.cli.convert_cmds",
+    "bc.cli.dagger_cmds",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -133,7 +133,14 @@ def _summary(data: storage.DatasetArrays) -> dict[str, Any]:
         "format": "ours" if data.metadata else "SB2 (no metadata)",
         "pending_episodes": data.pending_episodes,
         "final_obs": data.has_final_obs,
+        **_interactive_summary(data),
     }
+
+
+def _interactive_summary(data: storage.DatasetArrays) -> dict[str, Any]:
+    from bc.labels import interactive_summary  # interactive imitation keys (docs/dagger.md)
+
+    return interactive_summary(data)
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -189,6 +196,9 @@ def _check(args: argparse.Namespace) -> int:
                 f"{data.pending_episodes} episode(s) recovered from the journal are not merged "
                 "into the archive yet (they load here; SB2's loader will not see them)"
             )
+        from bc.labels import interactive_warnings
+
+        warnings.extend(interactive_warnings(data))
         if args.env:
             from bc.envs import make_env
 
