@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         tr.failed.connect(tp.show_failed)
         tr.done.connect(tp.show_done)
         tp.watch_requested.connect(self._on_watch_requested)
+        tp.correct_requested.connect(self._on_correct_requested)
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
 
     def _connect_replay(self) -> None:
@@ -295,6 +296,29 @@ class MainWindow(QMainWindow):
         self.replay_panel.describe = human.describe if human is not None else _plain_text
         self.replay_panel.open_episode(s.dataset.path, index, info.env_id, info.kwargs)
         self.tabs.setCurrentWidget(self.replay_panel)
+
+    def _on_correct_requested(self, policy: Any) -> None:
+        """Correct mode on (record corrections of the next round) or off (the human plays)."""
+        from recorder_app.controllers.correction import next_round
+
+        s = self.session
+        if policy is None:
+            s.player.watch(None)
+            if s.recording.active:
+                s.toggle_recording()
+            self.statusBar().showMessage("Corrections saved. Pretrain to learn from them.", 6000)  # type: ignore[union-attr]
+            return
+        round_ = next_round(s.dataset.summary)
+        s.player.correct(policy, round_, self.train_panel.holdoff.value())
+        if not s.recording.active:
+            s.toggle_recording()
+        self.tabs.setCurrentIndex(0)
+        self.view.setFocus()
+        self.statusBar().showMessage(  # type: ignore[union-attr]
+            f"Correcting (round {round_}): hold any game key to take over, release to hand "
+            "back; every episode is saved.",
+            6000,
+        )
 
     def _on_watch_requested(self, policy: Any) -> None:
         """Let a policy play (the human takes over while holding an input), or the human."""

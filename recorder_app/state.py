@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
+from bc.labels import intervention_counts
 from bc.spaces import is_image_space
 from bc.trajectory import EpisodeSummary
 
@@ -68,6 +69,8 @@ class HudStatus:
     """Who plays ("keyboard", "gamepad: <name>", "policy"); filled in on the GUI thread."""
     action: str = ""
     wait_for_input: bool = False
+    control: str = ""
+    """Who controls a policy-driven episode: "policy", "human" (took over), "" (no policy)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,11 @@ class EpisodeRow:
     created: float
     """Unix time the episode ended (NaN when unknown)."""
     seed: int
+    kind: str = ""
+    """"demonstration", "correction" or "rollout" ("" for files without the key)."""
+    interventions: int = 0
+    """Steps a human controlled in a policy-driven episode (docs/dagger.md)."""
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,7 @@ class DatasetSummary:
     def of(cls, data: Any) -> DatasetSummary:
         """Summarise a loaded `bc.storage.DatasetArrays`."""
         lengths = data.episode_lengths
+        counts = intervention_counts(data)
         rows = tuple(
             EpisodeRow(
                 index=i,
@@ -148,6 +157,7 @@ class DatasetSummary:
                 terminated=bool(data.episode_terminated[i]),
                 created=float(data.episode_created[i]),
                 seed=int(data.episode_seeds[i]),
+                **_interactive_row(data, i, counts),
             )
             for i in range(data.n_episodes)
         )
@@ -161,7 +171,17 @@ class DatasetSummary:
     def with_episode(self, episode: SavedEpisode) -> DatasetSummary:
         """A copy of the summary with one more episode at its end."""
         s = episode.summary
-        row = EpisodeRow(s.index, s.length, s.ret, s.terminated, episode.created, s.seed)
+        row = EpisodeRow(
+            s.index,
+            s.length,
+            s.ret,
+            s.terminated,
+            episode.created,
+            s.seed,
+            episode.kind,
+            episode.interventions,
+            episode.round,
+        )
         actions = episode.actions.reshape((-1, *self.actions.shape[1:]))
         if self.actions.size:
             actions = np.concatenate([self.actions, actions.astype(self.actions.dtype)])
@@ -178,6 +198,11 @@ class SavedEpisode:
     created: float = float("nan")
     latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Input latency of each step (NaN where none was measured)."""
+    kind: str = ""
+    """The episode's kind when it has the interactive keys ("correction"), else ""."""
+    interventions: int = 0
+    """Steps the human controlled (a correction episode)."""
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -223,3 +248,14 @@ class TrainResult:
 def policy_path_for(dataset: Path) -> Path:
     """Where the policy trained on `dataset` is saved: `<name>.policy.zip` beside it."""
     return dataset.with_name(dataset.stem + ".policy.zip")
+
+
+def _interactive_row(data: Any, i: int, counts: np.ndarray) -> dict[str, Any]:
+    """Episode `i`'s kind, intervention count and round ({} for a file without them)."""
+    if not data.is_interactive:
+        return {}
+    return {
+        "kind": str(data.episode_kind[i]),
+        "interventions": int(counts[i]),
+        "round": int(data.episode_round[i]),
+    }

@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
 from recorder_app.input.latency import summarise as summarise_latency
 from recorder_app.state import DatasetSummary, EpisodeRow
 
-COLUMNS = ("#", "Length", "Return", "End", "When", "Seed")
+COLUMNS = ("#", "Length", "Return", "End", "When", "Seed", "Kind", "Took over")
 PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
 NPZ_FILTER = "Expert datasets (*.npz);;All files (*)"
 
@@ -43,7 +43,17 @@ def row_cells(row: EpisodeRow) -> tuple[str, ...]:
         "term." if row.terminated else "trunc.",
         when,
         "-" if row.seed < 0 else str(row.seed),
+        *interactive_cells(row),
     )
+
+
+def interactive_cells(row: EpisodeRow) -> tuple[str, str]:
+    """Kind (with its DAgger round) and intervention count; "-" for plain files."""
+    if not row.kind:
+        return "-", "-"
+    kind = row.kind if row.kind == "demonstration" else f"{row.kind} r{row.round}"
+    taken = "-" if row.kind == "demonstration" else f"{row.interventions} steps"
+    return kind, taken
 
 
 def episode_rows(data: DatasetSummary) -> list[EpisodeRow]:

@@ -16,6 +16,8 @@ BADGE_STYLES = {
     "waiting": "background:#1565c0;color:white;",
     "practice": "background:#546e7a;color:white;",
     "idle": "background:#9e9e9e;color:white;",
+    "policy": "background:#2e7d32;color:white;",
+    "takeover": "background:#ff6f00;color:black;",
 }
 REFRESH_MS = 50
 """The line is redrawn at most this often (20 Hz), whatever the env's speed."""
@@ -32,6 +34,10 @@ def badge_for(status: HudStatus) -> tuple[str, str]:
         return f"REC IN {status.countdown:.0f}" if status.countdown >= 0.5 else "REC", "countdown"
     if status.phase == WAITING:
         return ("● REC · " if status.recording else "") + "WAITING FOR INPUT", "waiting"
+    if status.control:  # a policy plays (Watch / Correct): say who is in control
+        who = "YOU HAVE CONTROL" if status.control == "human" else "POLICY DRIVING"
+        style = "takeover" if status.control == "human" else "policy"
+        return ("● REC · " if status.recording else "") + who, style
     return ("● REC", "rec") if status.recording else ("PRACTICE", "practice")
 
 

@@ -78,6 +78,8 @@ class TrainPanel(QWidget):
         trained(TrainResult): a run ended; its policy is saved.
         evaluated(object): the policy's EvalResult.
         watch_requested(object): play this policy in the env view (None: the human again).
+        correct_requested(object): Correct mode: the policy plays, the human's take-overs are
+            recorded as corrections (None: stop correcting).
     """
 
     train_requested = pyqtSignal(object)
@@ -85,6 +87,7 @@ class TrainPanel(QWidget):
     trained = pyqtSignal(object)
     evaluated = pyqtSignal(object)
     watch_requested = pyqtSignal(object)
+    correct_requested = pyqtSignal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,9 +137,24 @@ class TrainPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.watch_button = QPushButton("Watch policy", checkable=True, enabled=False)
         self.watch_button.toggled.connect(self._on_watch_toggled)
+        self.correct_button = QPushButton("Correct", checkable=True, enabled=False)
+        self.correct_button.setToolTip(
+            "The policy plays and every episode is recorded: hold any game key (or move a "
+            "stick) to take over, release to hand back. Pretrain again to learn from the "
+            "corrections (docs/dagger.md)."
+        )
+        self.correct_button.toggled.connect(self._on_correct_toggled)
+        self.holdoff = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=5.0, value=0.3)
+        self.holdoff.setSingleStep(0.1)
+        self.holdoff.setSuffix(" s")
+        self.holdoff.setToolTip(
+            "After you release, you keep control this long before the hand-back"
+        )
         buttons = QHBoxLayout()
-        for b in (self.pretrain_button, self.cancel_button, self.watch_button):
+        for b in (self.pretrain_button, self.cancel_button, self.watch_button, self.correct_button):
             buttons.addWidget(b)
+        buttons.addWidget(QLabel("hand back after"))
+        buttons.addWidget(self.holdoff)
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
         self.eta_label = QLabel("")
@@ -221,6 +239,7 @@ class TrainPanel(QWidget):
         if self.dataset is None or self.running:
             return
         self.watch_button.setChecked(False)
+        self.correct_button.setChecked(False)
         self.curves = LossCurves()
         self._dirty = True
         self.progress.setRange(0, self.epochs.value() * 1000)
@@ -276,6 +295,7 @@ class TrainPanel(QWidget):
             f"{result.path.name}." + (" Evaluating..." if self.eval_episodes.value() else "")
         )
         self.watch_button.setEnabled(True)
+        self.correct_button.setEnabled(True)
         self.trained.emit(result)
 
     def show_evaluated(self, result: EvalResult) -> None:
@@ -316,9 +336,17 @@ class TrainPanel(QWidget):
         """Use a policy trained elsewhere (or loaded) for Watch."""
         self.result = result
         self.watch_button.setEnabled(True)
+        self.correct_button.setEnabled(True)
 
     def _on_watch_toggled(self, on: bool) -> None:
+        if on:
+            self.correct_button.setChecked(False)
         self.watch_requested.emit(self.result.policy if on and self.result else None)
+
+    def _on_correct_toggled(self, on: bool) -> None:
+        if on:
+            self.watch_button.setChecked(False)
+        self.correct_requested.emit(self.result.policy if on and self.result else None)
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:
