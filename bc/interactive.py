@@ -201,6 +201,9 @@ def train_on_labels(dataset: str | Path | storage.DatasetArrays, settings: Train
             seed=settings.seed,
             device="cpu",
         )
+        import torch
+
+        torch.manual_seed(settings.seed)  # the weights' initialisation too: rounds compare
         model.pretrain(data, n_epochs=settings.n_epochs)
     finally:
         data.close()

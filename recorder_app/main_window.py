@@ -286,6 +286,12 @@ class MainWindow(QMainWindow):
             discrete=info.discrete,
             human_mean=float(data.episode_returns.mean()) if data is not None else None,
         )
+        if data is not None:
+            from recorder_app.controllers.correction import label_count
+
+            rows = data.rows
+            corrected = any(r.kind not in ("", "demonstration") for r in rows)
+            self.train_panel.set_labels(label_count(data), corrected)
 
     def replay_episode(self, index: int) -> None:
         """Open episode `index` of the current dataset in the Replay tab."""
@@ -303,9 +309,9 @@ class MainWindow(QMainWindow):
 
         s = self.session
         if policy is None:
-            s.player.watch(None)
-            if s.recording.active:
+            if s.recording.active:  # stop first: the open episode is saved as a correction
                 s.toggle_recording()
+            s.player.watch(None)
             self.statusBar().showMessage("Corrections saved. Pretrain to learn from them.", 6000)  # type: ignore[union-attr]
             return
         round_ = next_round(s.dataset.summary)

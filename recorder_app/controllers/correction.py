@@ -14,3 +14,11 @@ def next_round(summary: DatasetSummary | None) -> int:
     if summary is None or not summary.rows:
         return 1
     return max(row.round for row in summary.rows) + 1
+
+
+def label_count(summary: DatasetSummary) -> int:
+    """Human-labelled steps: whole demonstrations plus the steps taken over in corrections."""
+    return sum(
+        row.length if row.kind in ("", "demonstration") else row.interventions
+        for row in summary.rows
+    )

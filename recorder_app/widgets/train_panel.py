@@ -102,6 +102,13 @@ class TrainPanel(QWidget):
         self._started = 0.0
         self._dirty = False
         self._discrete = True
+        self.labels = 0
+        """Human-labelled steps of the dataset now (demonstrations + take-overs)."""
+        self.corrections = False
+        """True when the dataset holds correction episodes."""
+        self.rounds: list[tuple[int, float, bool]] = []
+        """(labels, evaluated mean return, trained with corrections) per evaluated training."""
+        self._labels_at_start = (0, False)
         self._build()
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
 
@@ -187,6 +194,23 @@ class TrainPanel(QWidget):
         self.metric_curve = self.metric_plot.plot(
             pen=pg.mkPen((40, 150, 70), width=2), symbol="o", symbolSize=5
         )
+        # the learning curve over rounds of corrections (docs/dagger.md)
+        self.rounds_plot = pg.PlotWidget(
+            title=(
+                "Return per round: <span style='color:#607d8b'>plain BC</span> · "
+                "<span style='color:#ef6c00'>with corrections</span>"
+            )
+        )
+        self.rounds_plot.setBackground("w")
+        self.rounds_plot.setLabel("bottom", "human-labelled steps")
+        self.rounds_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.bc_points = self.rounds_plot.plot(
+            pen=None, symbol="s", symbolSize=9, symbolBrush=(96, 125, 139)
+        )
+        self.round_curve = self.rounds_plot.plot(
+            pen=pg.mkPen((239, 108, 0), width=2), symbol="o", symbolSize=7,
+            symbolBrush=(239, 108, 0),
+        )  # fmt: skip
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -197,6 +221,7 @@ class TrainPanel(QWidget):
         layout.addWidget(self.score_label)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.metric_plot, 2)
+        layout.addWidget(self.rounds_plot, 2)
 
     # -- state from the session ----------------------------------------------------------------
 
@@ -240,6 +265,7 @@ class TrainPanel(QWidget):
             return
         self.watch_button.setChecked(False)
         self.correct_button.setChecked(False)
+        self._labels_at_start = (self.labels, self.corrections)
         self.curves = LossCurves()
         self._dirty = True
         self.progress.setRange(0, self.epochs.value() * 1000)
@@ -305,7 +331,22 @@ class TrainPanel(QWidget):
             f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
             f"{len(result.returns)} episodes · you: {human} (dataset mean)"
         )
+        labels, corrected = self._labels_at_start
+        self.rounds.append((labels, result.mean_return, corrected))
+        self._draw_rounds()
         self.evaluated.emit(result)
+
+    def set_labels(self, labels: int, corrections: bool) -> None:
+        """The dataset's human-labelled steps now, and whether it holds corrections."""
+        self.labels, self.corrections = int(labels), bool(corrections)
+
+    def _draw_rounds(self) -> None:
+        plain = [(x, y) for x, y, c in self.rounds if not c]
+        rounds = sorted((x, y) for x, y, c in self.rounds if c)
+        if plain:
+            self.bc_points.setData([x for x, _ in plain], [y for _, y in plain])
+        if rounds:
+            self.round_curve.setData([x for x, _ in rounds], [y for _, y in rounds])
 
     def show_failed(self, _title: str, message: str) -> None:
         """Training failed (the error channel shows the dialog)."""

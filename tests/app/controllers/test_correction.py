@@ -8,7 +8,7 @@ from PyQt6.QtCore import Qt
 
 from bc import storage
 from bc.trainer import History
-from recorder_app.controllers.correction import next_round
+from recorder_app.controllers.correction import label_count, next_round
 from recorder_app.state import DatasetSummary, TrainResult
 from recorder_app.widgets.dataset_panel import row_cells
 from tests.app.conftest import QT_MARKS
@@ -62,3 +62,6 @@ def test_corrections_record_interventions_and_policy_actions(open_window, qtbot,
     cells = row_cells(summary.rows[0])
     assert cells[-2] == "correction r1" and cells[-1].endswith("steps")
     assert next_round(summary) == 2
+    # the Train dock counts the human-labelled steps for its rounds plot
+    assert label_count(summary) == int(took.sum())
+    qtbot.waitUntil(lambda: panel.labels == int(took.sum()) and panel.corrections, timeout=10_000)
