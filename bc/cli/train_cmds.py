@@ -22,6 +22,13 @@ def register(sub: Any) -> None:
     train.add_argument("--split", default="episode", choices=["episode", "sample"])
     train.add_argument("--train-fraction", type=float, default=0.8)
     train.add_argument("--traj-limitation", type=int, default=-1)
+    train.add_argument(
+        "--labels",
+        choices=["all", "demonstrations", "demonstrations+interventions"],
+        default=None,
+        help="which steps train (default: demonstrations+interventions for files with "
+        "interventions, else all; docs/dagger.md)",
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto")
     train.add_argument("--patience", type=int, default=None, help="early stopping")
@@ -67,6 +74,7 @@ def _train(args: argparse.Namespace) -> int:
         train_fraction=args.train_fraction,
         batch_size=args.batch_size,
         traj_limitation=args.traj_limitation,
+        labels=args.labels,
         verbose=0,
         split=args.split,
         seed=args.seed,

@@ -240,3 +240,18 @@ def test_info_and_check_understand_the_keys(tmp_path, capsys):
     assert main(["check", str(tmp_path / "odd.npz")]) == 0
     out = capsys.readouterr().out
     assert "no intervention" in out and "no policy action" in out
+
+
+def test_train_cli_takes_a_label_selection(tmp_path, capsys):
+    """A file of policy-driven steps only has no label by default; --labels all trains."""
+    path = tmp_path / "policy_only.npz"
+    obs_space = gym.spaces.Box(-1, 1, (2,), np.float32)
+    with Recorder(path, obs_space, gym.spaces.Discrete(3)) as rec:
+        for _ in range(6):
+            rec.add_step(np.zeros(2, np.float32), 1, 1.0, intervention=False, policy_action=1)
+    out = str(tmp_path / "p.zip")
+    common = ["--out", out, "--epochs", "1", "--train-fraction", "1.0"]
+    assert main(["train", str(path), *common]) != 0
+    assert "no step is a label" in capsys.readouterr().err
+    assert main(["train", str(path), *common, "--labels", "all"]) == 0
+    assert (tmp_path / "p.zip").is_file()
