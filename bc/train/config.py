@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
 from bc.errors import TrainConfigError
@@ -116,6 +116,9 @@ class TrainConfig:
     selection: Any = None
     """Which episodes to train on (a `bc.selection.EpisodeSelection`: tags, flag, return, kind,
     first N); None: all. Applied before `traj_limitation`."""
+    labels: str | None = None
+    """Which steps train (`bc.labels`): "all", "demonstrations" or
+    "demonstrations+interventions"; None: the latter for files with interventions, else all."""
     traj_limitation: int = -1
     """Use only the first k episodes (-1: all)."""
     val_interval: int = 1
@@ -176,5 +179,7 @@ class TrainConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if is_dataclass(value) and not isinstance(value, type):  # the episode selection
+                value = asdict(value)
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
