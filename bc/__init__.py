@@ -52,6 +52,7 @@ _EXPORTS = {
     "check_dataset": "bc.checks",
     "TrainConfigError": "bc.errors",
     "TrainingError": "bc.errors",
+    "dagger": "bc.interactive",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -52,6 +52,9 @@ class ExpertDataset:
             as SB2 did).
         selection: which episodes to use (`bc.selection`: tags, flag, return, kind, first N);
             applied before `traj_limitation`.
+        labels: which steps train (see `bc.labels`): "all", "demonstrations", or
+            "demonstrations+interventions" (the default for files with `interventions`: the
+            steps a policy controlled in a correction episode are not labels).
 
     Raises:
         DatasetError: missing/corrupt/foreign file, inconsistent arrays, or an empty split.
@@ -74,6 +77,7 @@ class ExpertDataset:
         n_workers: int | None = None,
         image_cache_bytes: int = 1 << 30,
         selection: EpisodeSelection | None = None,
+        labels: str | None = None,
     ) -> None:
         if traj_data is not None and expert_path is not None:
             raise InvalidArgumentError("give either expert_path or traj_data, not both")
@@ -88,6 +92,14 @@ class ExpertDataset:
         if traj_limitation > 0 and traj_limitation < data.n_episodes:
             data = data.select_episodes(range(traj_limitation))
         self.data = data
+        from bc.labels import default_labels, label_mask
+
+        self.labels = default_labels(data) if labels is None else labels
+        self.label_mask = label_mask(data, self.labels)
+        """True for each step that trains (validation too); the others are never batched."""
+        self.num_labels = int(np.count_nonzero(self.label_mask))
+        if self.num_labels == 0:
+            raise DatasetError(data.path, [f"no step is a label under labels={self.labels!r}"])
         self.observations = data.obs
         self.actions = data.actions
         self.returns = data.episode_returns
@@ -126,7 +138,7 @@ class ExpertDataset:
         n = self.num_transition
         if fraction >= 1.0:
             order = self._rng.permutation(n) if self.randomize else np.arange(n)
-            return order.astype(np.int64), np.zeros(0, dtype=np.int64)
+            return self._labelled(order).astype(np.int64), np.zeros(0, dtype=np.int64)
         if split == "episode" and self.num_traj < 2:
             log.warning(
                 "one episode cannot be split by episode; splitting its steps instead (SB2's way)"
@@ -134,8 +146,8 @@ class ExpertDataset:
             split = "sample"
             self.split = split
         if split == "sample":
-            order = self._rng.permutation(n) if self.randomize else np.arange(n)
-            cut = int(fraction * n)
+            order = self._labelled(self._rng.permutation(n) if self.randomize else np.arange(n))
+            cut = int(fraction * len(order))
             train, val = order[:cut], order[cut:]
         else:
             episodes = (
@@ -144,8 +156,8 @@ class ExpertDataset:
             n_train = min(max(1, round(fraction * self.num_traj)), self.num_traj - 1)
             rows = np.arange(n)
             parts = [rows[self.data.episode_slice(int(e))] for e in episodes]
-            train = np.concatenate(parts[:n_train])
-            val = np.concatenate(parts[n_train:])
+            train = self._labelled(np.concatenate(parts[:n_train]))
+            val = self._labelled(np.concatenate(parts[n_train:]))
         if len(train) == 0 or len(val) == 0:
             raise DatasetError(
                 self.data.path,
@@ -155,6 +167,11 @@ class ExpertDataset:
                 ],
             )
         return train.astype(np.int64), val.astype(np.int64)
+
+    def _labelled(self, rows: np.ndarray) -> np.ndarray:
+        """Keep only the label steps among `rows` (order kept)."""
+        kept: np.ndarray = rows[self.label_mask[rows]]
+        return kept
 
     def _loader(self, indices: np.ndarray, batch_size: int, seed_offset: int) -> DataLoader:
         seed = None if self.seed is None else self.seed + seed_offset
@@ -183,6 +200,7 @@ class ExpertDataset:
             if self.randomize
             else np.arange(self.num_transition)
         )
+        order = self._labelled(order)
         self.dataloader = self._loader(order.astype(np.int64), batch_size, seed_offset=3)
 
     def get_next_batch(self, split: str | None = None) -> Batch:
@@ -213,6 +231,8 @@ class ExpertDataset:
         """Print the dataset's summary on stdout, as SB2's did (no logging set-up needed)."""
         say(f"Total trajectories: {self.num_traj}")
         say(f"Total transitions: {self.num_transition}")
+        if self.num_labels != self.num_transition:
+            say(f"Label steps ({self.labels}): {self.num_labels}")
         say(f"Average returns: {self.avg_ret}")
         say(f"Std for returns: {self.std_ret}")
         say(

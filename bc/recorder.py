@@ -54,6 +54,11 @@ class _OpenEpisode:
     last_obs: Any = None
     """The last observation seen, as given to `add_step` (the final one's stand-in)."""
     latency: list[float] = field(default_factory=list)
+    interventions: list[bool] = field(default_factory=list)
+    """Per step: a human/gate was in control (only kept when some step said so or not)."""
+    policy_actions: list[np.ndarray | None] = field(default_factory=list)
+    interactive: bool = False
+    """True once a step was given `intervention` or `policy_action` (docs/dagger.md)."""
 
 
 @dataclass(eq=False)
@@ -170,6 +175,11 @@ class Recorder:
         self.n_episodes = 0
         self.n_steps = 0
         self._next_image = 0
+        self.episode_kind = ""
+        """Kind stored with the next ended episodes ("demonstration", "correction",
+        "rollout"); "" stores interactive keys only when steps carry them (docs/dagger.md)."""
+        self.episode_round = 0
+        """DAgger round stored with the next ended episodes."""
         self._file_lock = DatasetLock(self.path, "recording").acquire()
         try:
             self._set_up(append)
@@ -296,6 +306,8 @@ class Recorder:
         reward: float,
         t: float | None = None,
         latency: float | None = None,
+        intervention: bool | None = None,
+        policy_action: Any = None,
     ) -> None:
         """Record one step: the observation the action was chosen from, the action, its reward.
 
@@ -306,6 +318,9 @@ class Recorder:
             t: seconds since the episode's start (measured here when None).
             latency: seconds from a new human input to this step (`step_latency`); None or
                 NaN: no new input.
+            intervention: True when a human (or gate) was in control of a policy-driven
+                episode (`interventions`); None: not an interactive episode.
+            policy_action: the policy's proposal at this step (`policy_actions`); None: none.
 
         Raises:
             SpaceMismatchError: obs or action do not fit the spaces.
@@ -329,6 +344,12 @@ class Recorder:
         ep.rewards.append(float(reward))
         ep.times.append(time.monotonic() - ep.started if t is None else float(t))
         ep.latency.append(float("nan") if latency is None else float(latency))
+        ep.interventions.append(bool(intervention))
+        ep.policy_actions.append(
+            None if policy_action is None else action_to_array(self.action_space, policy_action)
+        )
+        if intervention is not None or policy_action is not None:
+            ep.interactive = True
 
     def end_episode(self, terminated: bool = False, final_obs: Any = None) -> EpisodeSummary:
         """Close the open episode and hand it to the writer; returns at once.
@@ -367,6 +388,7 @@ class Recorder:
             step_latency=np.asarray(ep.latency, dtype=np.float64),
             created=time.time(),
             final_obs=final_row,
+            **self._interactive_fields(ep),
         )
         self._open = None
         summary = EpisodeSummary(
@@ -588,6 +610,20 @@ class Recorder:
         self.close(keep_partial=exc[0] is None)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _interactive_fields(self, ep: _OpenEpisode) -> dict[str, Any]:
+        """The episode's interactive-imitation fields ({} for a plain demonstration)."""
+        if not ep.interactive and not self.episode_kind:
+            return {}
+        template = ep.actions[0]
+        none = storage.no_policy_action(template[None], 1)[0]
+        proposals = [none if p is None else p.astype(none.dtype) for p in ep.policy_actions]
+        return {
+            "interventions": np.asarray(ep.interventions, dtype=bool),
+            "policy_actions": np.stack(proposals),
+            "kind": self.episode_kind or "correction",
+            "round": int(self.episode_round),
+        }
 
     def _check_open(self) -> None:
         if self._closed:

@@ -57,6 +57,20 @@ class Describes(Protocol):
         ...
 
 
+@runtime_checkable
+class HasTakeover(Protocol):
+    """Optional: a policy-driven expert that a human (or gate) can take over (docs/dagger.md).
+
+    A rollout with such an expert records, per step, who was in control (`interventions`) and
+    what the policy proposed (`policy_actions`).
+    """
+
+    last_intervention: bool
+    """True when the last action came from the human or expert that took over."""
+    last_policy_action: Any
+    """The policy's proposal at the last step (None when the policy was not asked)."""
+
+
 class EpisodeSink(Protocol):
     """Where a rollout's steps go: `bc.Recorder` is one, `EpisodeCollector` another."""
 
@@ -71,8 +85,13 @@ class EpisodeSink(Protocol):
         reward: float,
         t: float | None = None,
         latency: float | None = None,
+        intervention: bool | None = None,
+        policy_action: Any = None,
     ) -> None:
-        """One step: observation acted on, action, reward, seconds since start, input latency."""
+        """One step: observation, action, reward, seconds since start, input latency.
+
+        For a policy-driven episode also who was in control and what the policy proposed.
+        """
         ...
 
     def end_episode(self, terminated: bool = False, final_obs: Any = None) -> EpisodeSummary:
@@ -190,7 +209,18 @@ class Rollout:
         latency = self.expert.last_latency if isinstance(self.expert, HasLatency) else None
         next_obs, reward, terminated, truncated, _ = self.env.step(env_action(space, action))
         if self.sink is not None:
-            self.sink.add_step(self.obs, action, float(reward), t=t, latency=latency)
+            if isinstance(self.expert, HasTakeover):
+                self.sink.add_step(
+                    self.obs,
+                    action,
+                    float(reward),
+                    t=t,
+                    latency=latency,
+                    intervention=bool(self.expert.last_intervention),
+                    policy_action=self.expert.last_policy_action,
+                )
+            else:
+                self.sink.add_step(self.obs, action, float(reward), t=t, latency=latency)
         self.obs = next_obs
         self.length += 1
         self.ret += float(reward)
@@ -236,11 +266,17 @@ class EpisodeCollector:
         self._actions: list[np.ndarray] = []
         self._rewards: list[float] = []
         self._latency: list[float] = []
+        self._interventions: list[bool] = []
+        self._proposals: list[Any] = []
+        self.episode_kind = ""
+        """Kind given to the next episodes ("" and no takeover: plain demonstrations)."""
+        self.episode_round = 0
 
     def start_episode(self, seed: int | None = None) -> None:
         """Forget the open episode's steps; remember its seed."""
         self._seed = -1 if seed is None else int(seed)
         self._rows, self._actions, self._rewards, self._latency = [], [], [], []
+        self._interventions, self._proposals = [], []
 
     def add_step(
         self,
@@ -249,12 +285,17 @@ class EpisodeCollector:
         reward: float,
         t: float | None = None,
         latency: float | None = None,
+        intervention: bool | None = None,
+        policy_action: Any = None,
     ) -> None:
         """Keep one step (images stay arrays, as SB2 kept them)."""
         self._rows.append(obs_to_row(self.observation_space, obs))
         self._actions.append(np.asarray(action))
         self._rewards.append(float(reward))
         self._latency.append(np.nan if latency is None else float(latency))
+        if intervention is not None or policy_action is not None:
+            self._interventions.append(bool(intervention))
+            self._proposals.append(policy_action)
 
     def end_episode(self, terminated: bool = False, final_obs: Any = None) -> EpisodeSummary:
         """Close the episode into `episodes` (`final_obs`: None keeps the last step's)."""
@@ -269,6 +310,33 @@ class EpisodeCollector:
             seed=self._seed,
             step_latency=np.asarray(self._latency, dtype=np.float64),
             final_obs=final,
+            **self._interactive_fields(),
         )
         self.episodes.append(ep)
         return EpisodeSummary(len(self.episodes) - 1, ep.length, ep.ret, ep.terminated, ep.seed)
+
+    def _interactive_fields(self) -> dict[str, Any]:
+        """Interventions, policy proposals, kind and round ({} for a plain demonstration)."""
+        if not self._interventions and not self.episode_kind:
+            return {}
+        from bc.storage import no_policy_action
+
+        actions = np.stack(self._actions)
+        if len(self._interventions) != len(self._actions):
+            interventions = np.zeros(len(actions), dtype=bool)
+            proposals = no_policy_action(actions, len(actions))
+        else:
+            interventions = np.asarray(self._interventions, dtype=bool)
+            none = no_policy_action(actions, 1)[0]
+            proposals = np.stack(
+                [
+                    none if p is None else np.asarray(p, dtype=none.dtype).reshape(none.shape)
+                    for p in self._proposals
+                ]
+            )
+        return {
+            "interventions": interventions,
+            "policy_actions": proposals,
+            "kind": self.episode_kind or "correction",
+            "round": int(self.episode_round),
+        }

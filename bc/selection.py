@@ -60,9 +60,9 @@ class EpisodeSelection:
 
 def episode_kinds(data: storage.DatasetArrays) -> np.ndarray:
     """Each episode's kind; "demonstration" where the file records none."""
-    kinds = getattr(data, "episode_kind", None)
-    if isinstance(kinds, np.ndarray) and kinds.size == data.n_episodes and kinds.size:
-        return kinds.astype(str)
+    kinds = data.episode_kind  # the interactive key (docs/dagger.md); empty in older files
+    if kinds.size == data.n_episodes and kinds.size:
+        return np.where(kinds.astype(str) == "", "demonstration", kinds.astype(str))
     return np.full(data.n_episodes, "demonstration")
 
 

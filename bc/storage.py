@@ -7,7 +7,7 @@ import logging
 import os
 import uuid
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,14 @@ SOURCE_KEY = "episode_source"
 CURATION_KEYS = ("episode_tags", "episode_notes", "episode_flag")
 """Per-episode labels the user sets (bc.curation): JSON tag lists, a note, a flag 1/-1/0."""
 EXTRA_KEYS += CURATION_KEYS
+# Interactive imitation (docs/dagger.md): all four are present together, or none.
+INTERACTIVE_KEYS: tuple[str, ...] = (
+    "interventions",
+    "policy_actions",
+    "episode_kind",
+    "episode_round",
+)
+EPISODE_KINDS = ("demonstration", "correction", "rollout")
 FORMAT_VERSION = 1
 
 
@@ -93,8 +101,19 @@ class DatasetArrays:
     """Per episode, free text ('' for none)."""
     episode_flag: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     """Per episode, 1 good/success, -1 bad/failure, 0 unset."""
+    # -- interactive imitation (docs/dagger.md): empty when the file has none ------------
+    interventions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """True where a human (or an expert's gate) was in control of a policy-driven episode."""
+    policy_actions: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The policy's proposal at each step, rows like `actions` (Discrete -1, Box NaN: none)."""
+    episode_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.str_))
+    """"demonstration", "correction" or "rollout" per episode."""
+    episode_round: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """DAgger round per episode (0 for plain demonstrations)."""
 
     def __post_init__(self) -> None:
+        if any(getattr(self, k).size for k in INTERACTIVE_KEYS):
+            _fill_interactive(self)
         problems = _shape_problems(self)
         if problems:
             raise DatasetError(self.path, problems)
@@ -150,6 +169,11 @@ class DatasetArrays:
         return self.n_episodes > 0 and len(self.episode_final_obs) == self.n_episodes
 
     @property
+    def is_interactive(self) -> bool:
+        """True when the dataset carries `interventions`, `policy_actions` and episode kinds."""
+        return self.n_episodes > 0 and len(self.episode_kind) == self.n_episodes
+
+    @property
     def is_image(self) -> bool:
         """True when `obs` holds image file paths."""
         return self.obs.dtype.kind in "US"
@@ -181,7 +205,19 @@ class DatasetArrays:
             created=float(self.episode_created[index]),
             final_obs=self.episode_final_obs[index] if self.has_final_obs else None,
             step_latency=self.step_latency[sl],
+            **self._interactive_episode(sl, index),
         )
+
+    def _interactive_episode(self, sl: slice, index: int) -> dict[str, Any]:
+        """An episode's interactive fields for `Episode` ({} when the file has none)."""
+        if not self.is_interactive:
+            return {}
+        return {
+            "interventions": self.interventions[sl],
+            "policy_actions": self.policy_actions[sl],
+            "kind": str(self.episode_kind[index]),
+            "round": int(self.episode_round[index]),
+        }
 
     def select_episodes(self, indices: Iterable[int], allow_empty: bool = False) -> DatasetArrays:
         """Return a copy holding only the given episodes, in the given order.
@@ -221,6 +257,16 @@ class DatasetArrays:
             episode_tags=self.episode_tags[chosen],
             episode_notes=self.episode_notes[chosen],
             episode_flag=self.episode_flag[chosen],
+            **_as_kwargs(
+                {
+                    "interventions": self.interventions[rows],
+                    "policy_actions": self.policy_actions[rows],
+                    "episode_kind": self.episode_kind[chosen],
+                    "episode_round": self.episode_round[chosen],
+                }
+                if self.is_interactive
+                else {}
+            ),
         )
 
     def observation_space(self) -> gym.Space[Any]:
@@ -303,6 +349,11 @@ class DatasetArrays:
             arrays["image_crc32"] = self.image_crc32.astype(np.uint32, copy=False)
         if self.episode_final_crc32.size:
             arrays["episode_final_crc32"] = self.episode_final_crc32.astype(np.uint32, copy=False)
+        if self.is_interactive:
+            arrays["interventions"] = self.interventions.astype(bool, copy=False)
+            arrays["policy_actions"] = self.policy_actions
+            arrays["episode_kind"] = self.episode_kind.astype(np.str_, copy=False)
+            arrays["episode_round"] = self.episode_round.astype(np.int64, copy=False)
         return arrays
 
     @property
@@ -344,6 +395,7 @@ class DatasetArrays:
             episode_created=np.array([e.created for e in episodes], dtype=np.float64),
             episode_final_obs=final_obs,
             step_latency=np.concatenate([e.step_latency for e in episodes]).astype(np.float64),
+            **_as_kwargs(_interactive_from_episodes(episodes)),
         )
 
 
@@ -369,6 +421,9 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
     if problems:
         raise DatasetError(first.path, problems)
     metadata = next((p.metadata for p in parts if p.metadata), {})
+
+    if any(p.is_interactive for p in parts):
+        parts = [_with_interactive(p) for p in parts]
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(p, name) for p in parts])
@@ -412,7 +467,76 @@ def concatenate(parts: Sequence[DatasetArrays]) -> DatasetArrays:
         episode_tags=cat("episode_tags").astype(str),
         episode_notes=cat("episode_notes").astype(str),
         episode_flag=cat("episode_flag").astype(np.int8),
+        **_as_kwargs(
+            {
+                "interventions": cat("interventions"),
+                "policy_actions": cat("policy_actions").astype(first.actions.dtype),
+                "episode_kind": cat("episode_kind"),
+                "episode_round": cat("episode_round"),
+            }
+            if parts[0].is_interactive
+            else {}
+        ),
     )
+
+
+def no_policy_action(actions: np.ndarray, n: int) -> np.ndarray:
+    """`n` rows of "no policy action" shaped like `actions`' rows: -1 (integers) or NaN."""
+    shape = (n, *actions.shape[1:])
+    if actions.dtype.kind == "f":
+        return np.full(shape, np.nan, dtype=actions.dtype)
+    return np.full(shape, -1, dtype=actions.dtype if actions.dtype.kind == "i" else np.int64)
+
+
+def _as_kwargs(fields: dict[str, Any]) -> dict[str, Any]:
+    """Optional keyword arguments, typed loosely for `**` (mypy)."""
+    return fields
+
+
+def _fill_interactive(d: DatasetArrays) -> None:
+    """Give absent interactive keys their defaults (a plain demonstration) once any is set."""
+    n_ep, n = len(d.episode_returns), len(d.rewards)
+    defaults: dict[str, Callable[[], np.ndarray]] = {
+        "interventions": lambda: np.zeros(n, dtype=bool),
+        "policy_actions": lambda: no_policy_action(d.actions, n),
+        "episode_kind": lambda: np.full(n_ep, "demonstration"),
+        "episode_round": lambda: np.zeros(n_ep, dtype=np.int64),
+    }
+    for name, default in defaults.items():
+        if getattr(d, name).size == 0 and (
+            n if name in ("interventions", "policy_actions") else n_ep
+        ):
+            object.__setattr__(d, name, default())
+
+
+def _with_interactive(d: DatasetArrays) -> DatasetArrays:
+    """`d` with the interactive keys filled (its episodes then count as demonstrations)."""
+    if d.is_interactive:
+        return d
+    return replace(d, episode_kind=np.full(d.n_episodes, "demonstration"))
+
+
+def _interactive_from_episodes(episodes: Sequence[Episode]) -> dict[str, np.ndarray]:
+    """The interactive keys of concatenated episodes ({} when none of them has any)."""
+    if not any(e.is_interactive for e in episodes):
+        return {}
+    template = np.asarray(episodes[0].actions)
+    interventions, proposals = [], []
+    for e in episodes:
+        interventions.append(
+            e.interventions.astype(bool) if len(e.interventions) else np.zeros(e.length, bool)
+        )
+        proposals.append(
+            np.asarray(e.policy_actions).astype(template.dtype)
+            if len(e.policy_actions)
+            else no_policy_action(template, e.length)
+        )
+    return {
+        "interventions": np.concatenate(interventions),
+        "policy_actions": np.concatenate(proposals),
+        "episode_kind": np.array([e.kind or "demonstration" for e in episodes], dtype=np.str_),
+        "episode_round": np.array([e.round for e in episodes], dtype=np.int64),
+    }
 
 
 def _shape_problems(d: DatasetArrays) -> list[str]:
@@ -455,11 +579,15 @@ def _shape_problems(d: DatasetArrays) -> list[str]:
         ("step_latency", n),
         ("image_crc32", n),
         ("episode_final_crc32", n_ep),
+        ("interventions", n),
+        ("episode_kind", n_ep),
+        ("episode_round", n_ep),
     ):
         have = getattr(d, name).size
         if have not in (0, want):
             problems.append(f"'{name}' has {have} entries, expected {want}")
     problems += _curation_problems(d, n_ep)
+    problems.extend(_interactive_problems(d, n))
     final = d.episode_final_obs
     if len(final):
         if len(final) != n_ep:
@@ -532,6 +660,33 @@ def _curation_problems(d: DatasetArrays, n_ep: int) -> list[str]:
     return problems
 
 
+def _interactive_problems(d: DatasetArrays, n: int) -> list[str]:
+    """Problems of the interactive-imitation keys (docs/dagger.md)."""
+    problems: list[str] = []
+    pa = d.policy_actions
+    if pa.size and (len(pa) != n or pa.shape[1:] != d.actions.shape[1:]):
+        problems.append(
+            f"'policy_actions' has shape {pa.shape}, expected rows like 'actions' {d.actions.shape}"
+        )
+    if pa.size and pa.dtype.kind not in "biuf":
+        problems.append(f"'policy_actions' must be numeric, found {pa.dtype}")
+    if d.interventions.size and d.interventions.dtype.kind not in "biu":
+        problems.append(f"'interventions' must be bool, found {d.interventions.dtype}")
+    kinds = d.episode_kind
+    if kinds.size and kinds.dtype.kind not in "US":
+        problems.append(f"'episode_kind' must be text, found {kinds.dtype}")
+    elif kinds.size:
+        unknown = sorted({str(k) for k in kinds} - set(EPISODE_KINDS))
+        if unknown:
+            problems.append(
+                f"'episode_kind' has unknown kind(s) {', '.join(unknown)} "
+                f"(expected {', '.join(EPISODE_KINDS)})"
+            )
+    if d.episode_round.size and d.episode_round.dtype.kind not in "iu":
+        problems.append(f"'episode_round' must be integers, found {d.episode_round.dtype}")
+    return problems
+
+
 def _first_image_shape(d: DatasetArrays) -> tuple[int, int, int]:
     """Shape of the first image of an image dataset (read from its file)."""
     from bc.images import read_image
@@ -584,7 +739,7 @@ def _read_archive(path: Path, limits: Limits) -> DatasetArrays:
             )
         arrays: dict[str, Any] = {}
         problems: list[str] = []
-        for key in (*SB2_KEYS, *EXTRA_KEYS, SOURCE_KEY):
+        for key in (*SB2_KEYS, *EXTRA_KEYS, SOURCE_KEY, *INTERACTIVE_KEYS):
             if key not in npz.files:
                 continue
             try:

@@ -31,6 +31,15 @@ class Episode:
     stored path); None when unknown."""
     step_latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Seconds from a new human input to the step that first used it (NaN: no new input)."""
+    # -- interactive imitation (docs/dagger.md); empty/"" when the episode has none ----------
+    interventions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """True where a human (or an expert's gate) was in control; empty when not recorded."""
+    policy_actions: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The policy's proposal at each step (Discrete -1, Box NaN where none); empty: none."""
+    kind: str = ""
+    """"demonstration", "correction" or "rollout"; "" when not recorded."""
+    round: int = 0
+    """DAgger round (0 for plain demonstrations)."""
 
     def __post_init__(self) -> None:
         n = len(self.rewards)
@@ -49,6 +58,15 @@ class Episode:
             object.__setattr__(self, "step_latency", np.full(n, np.nan))
         elif len(self.step_latency) != n:
             raise ValueError(f"episode has {n} steps but {len(self.step_latency)} latencies")
+        for name in ("interventions", "policy_actions"):
+            have = len(getattr(self, name))
+            if have not in (0, n):
+                raise ValueError(f"episode has {n} steps but {have} {name}")
+
+    @property
+    def is_interactive(self) -> bool:
+        """True when the episode carries any of the interactive-imitation fields."""
+        return bool(self.kind) or len(self.interventions) > 0 or len(self.policy_actions) > 0
 
     @property
     def length(self) -> int:

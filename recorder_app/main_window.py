@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         tr.done.connect(tp.show_done)
         tr.eval_progress.connect(tp.show_eval_progress)
         tp.watch_requested.connect(self._on_watch_requested)
+        tp.correct_requested.connect(self._on_correct_requested)
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
 
     def _connect_replay(self) -> None:
@@ -307,6 +308,12 @@ class MainWindow(QMainWindow):
             human_mean=float(data.episode_returns.mean()) if data is not None else None,
         )
         self.train_panel.set_episodes(data)
+        if data is not None:
+            from recorder_app.controllers.correction import label_count
+
+            rows = data.rows
+            corrected = any(r.kind not in ("", "demonstration") for r in rows)
+            self.train_panel.set_labels(label_count(data), corrected)
 
     def replay_episode(self, index: int) -> None:
         """Open episode `index` of the current dataset in the Replay tab."""
@@ -317,6 +324,29 @@ class MainWindow(QMainWindow):
         self.replay_panel.describe = human.describe if human is not None else _plain_text
         self.replay_panel.open_episode(s.dataset.path, index, info.env_id, info.kwargs)
         self.tabs.setCurrentWidget(self.replay_panel)
+
+    def _on_correct_requested(self, policy: Any) -> None:
+        """Correct mode on (record corrections of the next round) or off (the human plays)."""
+        from recorder_app.controllers.correction import next_round
+
+        s = self.session
+        if policy is None:
+            if s.recording.active:  # stop first: the open episode is saved as a correction
+                s.toggle_recording()
+            s.player.watch(None)
+            self.statusBar().showMessage("Corrections saved. Pretrain to learn from them.", 6000)  # type: ignore[union-attr]
+            return
+        round_ = next_round(s.dataset.summary)
+        s.player.correct(policy, round_, self.train_panel.holdoff.value())
+        if not s.recording.active:
+            s.toggle_recording()
+        self.tabs.setCurrentIndex(0)
+        self.view.setFocus()
+        self.statusBar().showMessage(  # type: ignore[union-attr]
+            f"Correcting (round {round_}): hold any game key to take over, release to hand "
+            "back; every episode is saved.",
+            6000,
+        )
 
     def _on_watch_requested(self, policy: Any) -> None:
         """Let a policy play (the human takes over while holding an input), or the human."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
+from bc.labels import intervention_counts
 from bc.selection import EpisodeSelection, episode_kinds
 from bc.spaces import is_image_space
 from bc.trajectory import EpisodeSummary
@@ -71,6 +72,8 @@ class HudStatus:
     """Who plays ("keyboard", "gamepad: <name>", "policy"); filled in on the GUI thread."""
     action: str = ""
     wait_for_input: bool = False
+    control: str = ""
+    """Who controls a policy-driven episode: "policy", "human" (took over), "" (no policy)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class EpisodeRow:
     """Undone while recording: removed from the file when recording stops."""
     kind: str = "demonstration"
     """`episode_kind` (demonstration, correction, rollout); files without it: demonstration."""
+    interventions: int = 0
+    """Steps a human controlled in a policy-driven episode (docs/dagger.md)."""
+    round: int = 0
+    """DAgger round of the episode (0 for plain demonstrations)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ class DatasetSummary:
         """Summarise a loaded `bc.storage.DatasetArrays`."""
         lengths = data.episode_lengths
         kinds = episode_kinds(data)
+        counts = intervention_counts(data)
         rows = tuple(
             EpisodeRow(
                 index=i,
@@ -167,6 +175,7 @@ class DatasetSummary:
                 note=str(data.episode_notes[i]),
                 flag=int(data.episode_flag[i]),
                 kind=str(kinds[i]),
+                **_interactive_row(data, i, counts),
             )
             for i in range(data.n_episodes)
         )
@@ -184,7 +193,17 @@ class DatasetSummary:
     def with_episode(self, episode: SavedEpisode) -> DatasetSummary:
         """A copy of the summary with one more episode at its end."""
         s = episode.summary
-        row = EpisodeRow(s.index, s.length, s.ret, s.terminated, episode.created, s.seed)
+        row = EpisodeRow(
+            s.index,
+            s.length,
+            s.ret,
+            s.terminated,
+            episode.created,
+            s.seed,
+            kind=episode.kind or "demonstration",
+            interventions=episode.interventions,
+            round=episode.round,
+        )
         actions = episode.actions.reshape((-1, *self.actions.shape[1:]))
         if self.actions.size:
             actions = np.concatenate([self.actions, actions.astype(self.actions.dtype)])
@@ -201,6 +220,11 @@ class SavedEpisode:
     created: float = float("nan")
     latency: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Input latency of each step (NaN where none was measured)."""
+    kind: str = ""
+    """The episode's kind when it has the interactive keys ("correction"), else ""."""
+    interventions: int = 0
+    """Steps the human controlled (a correction episode)."""
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -287,3 +311,13 @@ class LabelChange:
             flag=row.flag if self.flag is None else self.flag,
             note=row.note if self.note is None else self.note,
         )
+
+
+def _interactive_row(data: Any, i: int, counts: np.ndarray) -> dict[str, Any]:
+    """Episode `i`'s intervention count and round ({} for a file without them; kind: `of`)."""
+    if not data.is_interactive:
+        return {}
+    return {
+        "interventions": int(counts[i]),
+        "round": int(data.episode_round[i]),
+    }

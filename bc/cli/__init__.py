@@ -28,6 +28,7 @@ _GROUPS = (
     "bc.cli.merge_cmds",
     "bc.cli.convert_cmds",
     "bc.cli.curation_cmds",
+    "bc.cli.dagger_cmds",
 )
 
 

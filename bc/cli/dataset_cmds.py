@@ -238,6 +238,7 @@ def _summary_of(
         "format": "ours" if data.metadata else "SB2 (no metadata)",
         "pending_episodes": data.pending_episodes,
         "final_obs": data.has_final_obs,
+        **_interactive_summary(data),
     }
 
 
@@ -247,6 +248,12 @@ def _space_text(make: Any) -> str:
         return str(make())
     except BCError as exc:
         return f"unknown ({exc})"
+
+
+def _interactive_summary(data: storage.DatasetArrays) -> dict[str, Any]:
+    from bc.labels import interactive_summary  # interactive imitation keys (docs/dagger.md)
+
+    return interactive_summary(data)
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -303,6 +310,10 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         if env is not None:
             env.close()
+    if report.data is not None:
+        from bc.labels import interactive_warnings  # interactive imitation keys (docs/dagger.md)
+
+        warnings.extend(interactive_warnings(report.data))
     for warning in [*warnings, *report.warnings]:
         print(f"warning: {warning}")
     if report.problems:

@@ -143,6 +143,13 @@ def register(sub: Any) -> None:
     train.add_argument(
         "--kind", default=None, help="only demonstration, correction or rollout episodes"
     )
+    train.add_argument(
+        "--labels",
+        choices=["all", "demonstrations", "demonstrations+interventions"],
+        default=None,
+        help="which steps train (default: demonstrations+interventions for files with "
+        "interventions, else all; docs/dagger.md)",
+    )
     train.set_defaults(handler=_train)
 
     ev = sub.add_parser(
@@ -269,6 +276,7 @@ def _train(args: argparse.Namespace) -> int:
         learning_rate=args.lr,
         batch_size=args.batch_size,
         train_fraction=args.train_fraction,
+        labels=args.labels,
         split=args.split,
         traj_limitation=args.traj_limitation,
         val_interval=args.val_interval,

@@ -63,6 +63,7 @@ def open_dataset(source: DatasetSource, config: TrainConfig) -> ExpertDataset:
         n_workers=config.n_workers,
         image_cache_bytes=config.image_cache_bytes,
         selection=config.selection,
+        labels=config.labels,
     )
 
 

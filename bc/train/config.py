@@ -116,6 +116,9 @@ class TrainConfig:
     selection: Any = None
     """Which episodes to train on (a `bc.selection.EpisodeSelection`: tags, flag, return, kind,
     first N); None: all. Applied before `traj_limitation`."""
+    labels: str | None = None
+    """Which steps train (`bc.labels`): "all", "demonstrations" or
+    "demonstrations+interventions"; None: the latter for files with interventions, else all."""
     traj_limitation: int = -1
     """Use only the first k episodes (-1: all)."""
     val_interval: int = 1

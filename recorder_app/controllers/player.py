@@ -78,6 +78,16 @@ class PlayerController(QObject):
         """Let a policy play; the human takes over while holding an input (None: the human)."""
         self.set_expert(PolicyWithTakeover(policy, self.human) if policy is not None else None)
 
+    def correct(self, policy: Any, episode_round: int, holdoff: float = 0.3) -> None:
+        """Correct mode: the policy plays, the human takes over (see `PolicyWithTakeover`).
+
+        The human hands back `holdoff` seconds after releasing; recorded episodes are
+        corrections of `episode_round`.
+        """
+        self.set_expert(
+            PolicyWithTakeover(policy, self.human, holdoff=holdoff, episode_round=episode_round)
+        )
+
     def refresh_device(self) -> None:
         """Read the human's device name again (GUI thread: a pad was picked or unplugged).
 

@@ -20,7 +20,7 @@ from psygnal import Signal
 from bc.envs import make_env
 from bc.errors import BCError
 from bc.recorder import Recorder
-from bc.rollout import Describes, Expert, HasInput, Rollout
+from bc.rollout import Describes, Expert, HasInput, HasTakeover, Rollout
 from bc.storage import normalise_path
 from bc.trajectory import EpisodeSummary
 from recorder_app.core.errors import one_line
@@ -125,6 +125,9 @@ class EnvRunner:
         self._ended: dict[tuple[int, int], tuple[np.ndarray, float, np.ndarray]] = {}
         """Ended, unsaved episodes' actions, by (seed, length): `save_elsewhere` renumbers
         the unsaved episodes, while a recording's seed and length name each one alone."""
+        self._taken_over = 0
+        """Steps of the open recorded episode the human controlled (Correct mode)."""
+        self._ended_interactive: dict[tuple[int, int], tuple[str, int, int]] = {}
         self._ended_lock = threading.Lock()
         # -- start on the first key press (curation) --
         self.start_on_input = False
@@ -192,6 +195,8 @@ class EnvRunner:
         if self.recorder is not None:
             self._actions.append(result.action)
             self._latency.append(np.nan if result.latency is None else result.latency)
+            if isinstance(self.expert, HasTakeover) and self.expert.last_intervention:
+                self._taken_over += 1
         if result.done:
             if result.summary is not None:
                 self._episode_ended(result.summary)
@@ -239,7 +244,18 @@ class EnvRunner:
         self.expert = expert
         if self.rollout is not None:
             self.rollout.expert = expert if expert is not None else _NoExpert()
+        self._sync_episode_kind()
         self.publish()
+
+    def _sync_episode_kind(self) -> None:
+        """A policy with take-over records correction episodes of its round; else plain ones."""
+        if self.recorder is None:
+            return
+        if isinstance(self.expert, HasTakeover):
+            self.recorder.episode_kind = "correction"
+            self.recorder.episode_round = int(getattr(self.expert, "episode_round", 0))
+        else:
+            self.recorder.episode_kind = ""
 
     def toggle_recording(self, request: RecordingRequest) -> None:
         """Start recording into `request.path` from a fresh episode, or stop.
@@ -263,6 +279,7 @@ class EnvRunner:
             on_saved=self._on_saved,
         )
         self.rollout.set_sink(self.recorder)
+        self._sync_episode_kind()
         self.recording_changed.emit(True)
         if self.paused and self.pause_reason == "user":
             self.set_paused(False, "")
@@ -453,6 +470,7 @@ class EnvRunner:
         self._episode_t0 = None
         self._action_text = ""
         self._actions, self._latency = [], []
+        self._taken_over = 0
         if (
             self.recorder is not None
             and self.countdown_s > 0
@@ -476,7 +494,15 @@ class EnvRunner:
                     time.time(),
                     latency,
                 )
+                rec = self.recorder
+                if rec is not None and rec.episode_kind:
+                    self._ended_interactive[summary.seed, summary.length] = (
+                        rec.episode_kind,
+                        self._taken_over,
+                        rec.episode_round,
+                    )
         self._actions, self._latency = [], []
+        self._taken_over = 0
         self.episode_ended.emit(summary)
 
     def _on_write_error(self, message: str) -> None:
@@ -490,7 +516,12 @@ class EnvRunner:
             actions, created, latency = self._ended.pop(
                 (summary.seed, summary.length), (np.zeros((0, 1)), float("nan"), np.zeros(0))
             )
-        self.episode_saved.emit(SavedEpisode(summary, actions, created, latency))
+            kind, taken, round_ = self._ended_interactive.pop(
+                (summary.seed, summary.length), ("", 0, 0)
+            )
+        self.episode_saved.emit(
+            SavedEpisode(summary, actions, created, latency, kind, taken, round_)
+        )
 
     # -- display ---------------------------------------------------------------------------------
 
@@ -542,7 +573,14 @@ class EnvRunner:
             pause_reason=self.pause_reason,
             action=self._action_text,
             wait_for_input=self.wait_for_input,
+            control=self._control(),
         )
+
+    def _control(self) -> str:
+        """Return "human" or "policy" while a policy with take-over plays; else ""."""
+        if not isinstance(self.expert, HasTakeover):
+            return ""
+        return "human" if self.expert.last_intervention else "policy"
 
     def publish(self, phase: str | None = None) -> None:
         """Put the newest frame in `frames`; `frame_ready` when the GUI had taken the last."""

@@ -35,7 +35,19 @@ from bc.curation import parse_tags
 from recorder_app.input.latency import summarise as summarise_latency
 from recorder_app.state import DatasetSummary, EpisodeRow, LabelChange
 
-COLUMNS = ("#", "Flag", "Length", "Return", "End", "When", "Seed", "Tags", "Note")
+COLUMNS = (
+    "#",
+    "Flag",
+    "Length",
+    "Return",
+    "End",
+    "When",
+    "Seed",
+    "Tags",
+    "Note",
+    "Kind",
+    "Took over",
+)
 NUMERIC = (0, 2, 3)
 FLAG_TEXT = {1: "✔ good", -1: "✘ bad", 0: ""}
 FLAG_FILTERS = ("any flag", "good", "bad", "unset")
@@ -56,6 +68,7 @@ def row_cells(row: EpisodeRow) -> tuple[str, ...]:
         "-" if row.seed < 0 else str(row.seed),
         ", ".join(row.tags),
         row.note.replace("\n", " "),
+        *interactive_cells(row),
     )
 
 
@@ -68,6 +81,15 @@ def row_matches(row: EpisodeRow, text: str, flag_filter: str) -> bool:
     if not text:
         return True
     return any(text in t.lower() for t in row.tags) or text in row.note.lower()
+
+
+def interactive_cells(row: EpisodeRow) -> tuple[str, str]:
+    """Kind (with its DAgger round) and intervention count; "-" where nobody took over."""
+    if not row.kind:
+        return "-", "-"
+    kind = row.kind if row.kind == "demonstration" else f"{row.kind} r{row.round}"
+    taken = "-" if row.kind == "demonstration" else f"{row.interventions} steps"
+    return kind, taken
 
 
 def episode_rows(data: DatasetSummary) -> list[EpisodeRow]:

@@ -15,8 +15,9 @@ BADGE_STYLES = {
     "paused": "background:#f9a825;color:black;",
     "waiting": "background:#1565c0;color:white;",
     "practice": "background:#546e7a;color:white;",
-    "policy": "background:#6a1b9a;color:white;",
     "idle": "background:#9e9e9e;color:white;",
+    "policy": "background:#2e7d32;color:white;",
+    "takeover": "background:#ff6f00;color:black;",
 }
 REFRESH_MS = 50
 """The line is redrawn at most this often (20 Hz), whatever the env's speed."""
@@ -33,6 +34,10 @@ def badge_for(status: HudStatus) -> tuple[str, str]:
         return f"REC IN {status.countdown:.0f}" if status.countdown >= 0.5 else "REC", "countdown"
     if status.phase == WAITING:
         return ("● REC · " if status.recording else "") + "WAITING FOR INPUT", "waiting"
+    if status.control:  # Correct / Watch with a control hand-over: who drives now
+        who = "YOU HAVE CONTROL" if status.control == "human" else "POLICY DRIVING"
+        style = "takeover" if status.control == "human" else "policy"
+        return ("● REC · " if status.recording else "") + who, style
     if status.device == "policy":  # the trained policy drives (Watch)
         return ("● REC · POLICY", "rec") if status.recording else ("POLICY PLAYS", "policy")
     if status.device.endswith("(took over)"):

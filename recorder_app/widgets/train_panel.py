@@ -84,6 +84,8 @@ class TrainPanel(QWidget):
         trained(TrainResult): a run ended; its policy is saved.
         evaluated(object): the policy's EvalResult.
         watch_requested(object): play this policy in the env view (None: the human again).
+        correct_requested(object): Correct mode: the policy plays, the human's take-overs are
+            recorded as corrections (None: stop correcting).
     """
 
     train_requested = pyqtSignal(object)
@@ -91,6 +93,7 @@ class TrainPanel(QWidget):
     trained = pyqtSignal(object)
     evaluated = pyqtSignal(object)
     watch_requested = pyqtSignal(object)
+    correct_requested = pyqtSignal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +110,13 @@ class TrainPanel(QWidget):
         self._discrete = True
         self._eval_note = ""
         self._episodes: DatasetSummary | None = None
+        self.labels = 0
+        """Human-labelled steps of the dataset now (demonstrations + take-overs)."""
+        self.corrections = False
+        """True when the dataset holds correction episodes."""
+        self.rounds: list[tuple[int, float, bool]] = []
+        """(labels, evaluated mean return, trained with corrections) per evaluated training."""
+        self._labels_at_start = (0, False)
         self._build()
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
 
@@ -176,9 +186,24 @@ class TrainPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.watch_button = QPushButton("Watch policy", checkable=True, enabled=False)
         self.watch_button.toggled.connect(self._on_watch_toggled)
+        self.correct_button = QPushButton("Correct", checkable=True, enabled=False)
+        self.correct_button.setToolTip(
+            "The policy plays and every episode is recorded: hold any game key (or move a "
+            "stick) to take over, release to hand back. Pretrain again to learn from the "
+            "corrections (docs/dagger.md)."
+        )
+        self.correct_button.toggled.connect(self._on_correct_toggled)
+        self.holdoff = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=5.0, value=0.3)
+        self.holdoff.setSingleStep(0.1)
+        self.holdoff.setSuffix(" s")
+        self.holdoff.setToolTip(
+            "After you release, you keep control this long before the hand-back"
+        )
         buttons = QHBoxLayout()
-        for b in (self.pretrain_button, self.cancel_button, self.watch_button):
+        for b in (self.pretrain_button, self.cancel_button, self.watch_button, self.correct_button):
             buttons.addWidget(b)
+        buttons.addWidget(QLabel("hand back after"))
+        buttons.addWidget(self.holdoff)
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
         self.eta_label = QLabel("")
@@ -226,6 +251,23 @@ class TrainPanel(QWidget):
             symbolBrush=METRIC_COLOUR,
             symbolPen=METRIC_COLOUR,
         )
+        # the learning curve over rounds of corrections (docs/dagger.md)
+        self.rounds_plot = pg.PlotWidget(
+            title=(
+                "Return per round: <span style='color:#607d8b'>plain BC</span> · "
+                "<span style='color:#ef6c00'>with corrections</span>"
+            )
+        )
+        self.rounds_plot.setBackground("w")
+        self.rounds_plot.setLabel("bottom", "human-labelled steps")
+        self.rounds_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.bc_points = self.rounds_plot.plot(
+            pen=None, symbol="s", symbolSize=9, symbolBrush=(96, 125, 139)
+        )
+        self.round_curve = self.rounds_plot.plot(
+            pen=pg.mkPen((239, 108, 0), width=2), symbol="o", symbolSize=7,
+            symbolBrush=(239, 108, 0),
+        )  # fmt: skip
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -236,6 +278,7 @@ class TrainPanel(QWidget):
         layout.addWidget(self.score_label)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.metric_plot, 2)
+        layout.addWidget(self.rounds_plot, 2)
 
     # -- state from the session ----------------------------------------------------------------
 
@@ -336,6 +379,8 @@ class TrainPanel(QWidget):
         if self.dataset is None or self.running:
             return
         self.watch_button.setChecked(False)
+        self.correct_button.setChecked(False)
+        self._labels_at_start = (self.labels, self.corrections)
         self.curves = LossCurves()
         self._dirty = True
         self.progress.setRange(0, self.epochs.value() * 1000)
@@ -394,6 +439,7 @@ class TrainPanel(QWidget):
         )
         self._eval_note = self.score_label.text()
         self.watch_button.setEnabled(True)
+        self.correct_button.setEnabled(True)
         self.trained.emit(result)
 
     def show_eval_progress(self, k: int, n: int, running_mean: float) -> None:
@@ -420,7 +466,22 @@ class TrainPanel(QWidget):
             f"{len(result.returns)} episodes{partial} · you: {human} (dataset mean)"
         )
         self.eta_label.setText("done" if not partial else "cancelled")
+        labels, corrected = self._labels_at_start
+        self.rounds.append((labels, result.mean_return, corrected))
+        self._draw_rounds()
         self.evaluated.emit(result)
+
+    def set_labels(self, labels: int, corrections: bool) -> None:
+        """The dataset's human-labelled steps now, and whether it holds corrections."""
+        self.labels, self.corrections = int(labels), bool(corrections)
+
+    def _draw_rounds(self) -> None:
+        plain = [(x, y) for x, y, c in self.rounds if not c]
+        rounds = sorted((x, y) for x, y, c in self.rounds if c)
+        if plain:
+            self.bc_points.setData([x for x, _ in plain], [y for _, y in plain])
+        if rounds:
+            self.round_curve.setData([x for x, _ in rounds], [y for _, y in rounds])
 
     def show_failed(self, _title: str, message: str) -> None:
         """Training failed (the error channel shows the dialog)."""
@@ -451,9 +512,17 @@ class TrainPanel(QWidget):
         """Use a policy trained elsewhere (or loaded) for Watch."""
         self.result = result
         self.watch_button.setEnabled(True)
+        self.correct_button.setEnabled(True)
 
     def _on_watch_toggled(self, on: bool) -> None:
+        if on:
+            self.correct_button.setChecked(False)
         self.watch_requested.emit(self.result.policy if on and self.result else None)
+
+    def _on_correct_toggled(self, on: bool) -> None:
+        if on:
+            self.watch_button.setChecked(False)
+        self.correct_requested.emit(self.result.policy if on and self.result else None)
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:

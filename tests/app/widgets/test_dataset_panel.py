@@ -44,6 +44,7 @@ def test_rows_and_totals_describe_each_episode(app_home):
     assert cells[0] == "0" and cells[2] == str(data.episode_lengths[0])
     assert cells[4] in ("term.", "trunc.") and cells[5] != "-"
     assert cells[1] == "" and cells[7] == "" and cells[8] == ""  # no flag, tags or note yet
+    assert cells[9:] == ("demonstration", "-")  # a plain recording: Kind, nobody took over
     text = totals_text(DatasetSummary.of(data))
     assert text.startswith(f"3 episodes · {data.n_steps:,} steps (vector obs)")
     assert totals_text(None).startswith("No episodes yet")
