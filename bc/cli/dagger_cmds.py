@@ -27,19 +27,26 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--expert", required=True, help="module:callable, e.g. bc.experts:cartpole_balance"
     )
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--episodes-per-round", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=5, help="rounds of corrections")
+    p.add_argument("--episodes-per-round", type=int, default=2, help="episodes recorded per round")
     p.add_argument("--out", required=True, help="policy file written after the last round (.zip)")
-    p.add_argument("--mode", default="hg", choices=["hg", "dagger"])
+    p.add_argument(
+        "--mode",
+        default="hg",
+        choices=["hg", "dagger"],
+        help="hg: the expert takes over by a gate; dagger: it labels every visited state",
+    )
     p.add_argument("--gate", default=None, help="module:callable take-over gate (hg mode)")
     p.add_argument("--patience", type=int, default=3, help="disagreements before taking over")
     p.add_argument("--handback", type=int, default=5, help="agreements before handing back")
     p.add_argument("--demos", type=int, default=2, help="demonstrations when DATASET is new")
-    p.add_argument("--eval-episodes", type=int, default=10)
-    p.add_argument("--epochs", type=int, default=50)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--eval-episodes", type=int, default=10, help="evaluation episodes after each round"
+    )
+    p.add_argument("--epochs", type=int, default=50, help="training epochs per round")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
+    p.add_argument("--batch-size", type=int, default=64, help="samples per batch")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first episode and the weights")
     p.add_argument("--json", action="store_true", help="one JSON line per round")
     p.set_defaults(handler=_dagger)
 
