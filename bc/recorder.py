@@ -61,6 +61,19 @@ class _OpenEpisode:
     """True once a step was given `intervention` or `policy_action` (docs/dagger.md)."""
 
 
+_DESTINATION_STATE = (
+    "path",
+    "_file_lock",
+    "_image_folder",
+    "n_episodes",
+    "n_steps",
+    "_next_image",
+    "metadata",
+    "_backup_pending",
+)
+"""What `Recorder.relocate` changes, and puts back when the new destination fails."""
+
+
 @dataclass(eq=False)
 class _PendingEpisode:
     """An ended episode on its way to the journal; kept until its file is safely written."""
@@ -487,16 +500,7 @@ class Recorder:
         new = storage.normalise_path(save_path).absolute()
         if new == self.path:
             raise BCError(f"{new} is the dataset being recorded; choose another location")
-        saved = (
-            self.path,
-            self._file_lock,
-            self._image_folder,
-            self.n_episodes,
-            self.n_steps,
-            self._next_image,
-            self.metadata,
-            self._backup_pending,
-        )
+        saved = {name: getattr(self, name) for name in _DESTINATION_STATE}
         old_root = self.path.parent
         self.path = new
         self._image_folder = None
@@ -508,18 +512,11 @@ class Recorder:
             self._set_up(append=True)
         except BaseException:
             self._file_lock.release()
-            (
-                self.path,
-                self._file_lock,
-                self._image_folder,
-                self.n_episodes,
-                self.n_steps,
-                self._next_image,
-                self.metadata,
-                self._backup_pending,
-            ) = saved
+            for name, value in saved.items():
+                setattr(self, name, value)
             raise
-        old_path, old_lock, old_backup = saved[0], saved[1], saved[7]
+        old_path, old_lock = saved["path"], saved["_file_lock"]
+        old_backup = saved["_backup_pending"]
         if old_backup:  # the old destination saved nothing: put its previous dataset back
             try:
                 recovery.restore_backup(old_path)

@@ -129,7 +129,7 @@ def move_to_backup(path: Path) -> bool:
         os.replace(path, backup_path(path))
         moved = True
     if moved:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return moved
 
 
@@ -139,7 +139,7 @@ def restore_backup(path: Path) -> None:
     if bak.exists():
         os.replace(bak, path)
     _restore_journal(path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _restore_journal(path: Path) -> None:
@@ -184,7 +184,8 @@ def stored_image_paths(archives: list[Path]) -> list[str]:
     return out
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: not every filesystem allows it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -976,25 +976,11 @@ def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        recovery.fsync_dir(path.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         reason = exc.strerror or str(exc)
         raise DatasetWriteError(f"could not write {path}: {reason}") from exc
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (best effort: not every filesystem allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def consolidate(path: str | Path) -> DatasetArrays:
