@@ -20,7 +20,7 @@ from tests.safety.conftest import run_script
 PRELUDE = """
 import contextlib, io, os, resource, signal, sys
 from pathlib import Path
-import bc, bc.cli, bc.cli.dataset_cmds, bc.cli.edit_cmds, bc.record, bc.envs, tqdm
+import bc, bc.checks, bc.cli, bc.cli.dataset_cmds, bc.cli.edit_cmds, bc.record, bc.envs, tqdm
 from bc.errors import BCError, DatasetWriteError
 from bc.recorder import Recorder
 from tests.tiny_envs import TinyEnv
