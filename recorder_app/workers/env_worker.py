@@ -5,34 +5,28 @@ from __future__ import annotations
 import threading
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtCore import QObject, pyqtBoundSignal, pyqtSignal
 
 from bc.rollout import Expert
+from recorder_app.core.events import RunnerEvents
 from recorder_app.core.loop import RunnerLoop
 from recorder_app.core.mailbox import Mailbox
 from recorder_app.core.runner import EnvRunner
 from recorder_app.core.tick_stats import TickStats
 from recorder_app.state import Frame, RecordingRequest
 from recorder_app.workers.jobs import start_job
+from recorder_app.workers.signal_bridge import forward_signals, qt_mirror
 
-RUNNER_EVENTS = (
-    "frame_ready",
-    "env_opened",
-    "recording_changed",
-    "paused_changed",
-    "episode_ended",
-    "episode_saved",
-    "failed",
-    "write_failed",
-    "relocated",
-    "shutdown_failed",
-)
-"""The runner's psygnal signals, each re-emitted as the Qt signal of the same name."""
+if TYPE_CHECKING:
+    _RunnerSignals = QObject
+else:
+    _RunnerSignals = qt_mirror(RunnerEvents, "RunnerSignals")
+    """The runner's signals (`RunnerEvents`) as Qt signals of the same names and types."""
 
 
-class EnvWorker(QObject):
+class EnvWorker(_RunnerSignals):
     """The env runner on a thread of its own; every method below is safe from any thread.
 
     Commands are queued and run on the runner's thread between ticks (see `RunnerLoop`). The
@@ -40,30 +34,17 @@ class EnvWorker(QObject):
     has taken the last one.
 
     Signals:
-        frame_ready(): a new `Frame` is waiting in `frames`.
-        env_opened(EnvInfo): an env was made and reset.
-        recording_changed(bool): recording started or stopped.
-        paused_changed(bool, str): paused or resumed, and why ("user", "gamepad", "error").
-        episode_ended(EpisodeSummary): a recorded episode ended (handed to the writer).
-        episode_saved(SavedEpisode): a recorded episode is on disk.
-        failed(str, str): what failed and a one-line message; the worker carries on.
-        write_failed(str): the disk refused a write; the runner pauses, the data stays in memory.
-        relocated(Path): recording goes on in this dataset after `save_elsewhere`.
-        shutdown_failed(str): the recording could not be saved at shutdown; still running.
+        every signal of `RunnerEvents` (frame_ready, env_opened, recording_changed, ...),
+            same name and arguments, delivered on the receiver's thread.
         stopped(): the loop ended after `shutdown`.
     """
 
-    frame_ready = pyqtSignal()
-    env_opened = pyqtSignal(object)
-    recording_changed = pyqtSignal(bool)
-    paused_changed = pyqtSignal(bool, str)
-    episode_ended = pyqtSignal(object)
-    episode_saved = pyqtSignal(object)
-    failed = pyqtSignal(str, str)
-    write_failed = pyqtSignal(str)
-    relocated = pyqtSignal(object)
-    shutdown_failed = pyqtSignal(str)
     stopped = pyqtSignal()
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> pyqtBoundSignal:
+            """The runner's signals mirrored (mypy sees them through this)."""
 
     def __init__(
         self,
@@ -76,11 +57,8 @@ class EnvWorker(QObject):
         super().__init__(parent)
         self.runner = EnvRunner(fps, countdown, seed, adaptive_render)
         self.loop = RunnerLoop(self.runner)
-        r = self.runner
         self._ended = threading.Event()
-        # psygnal -> Qt: emitted on the runner's thread, delivered queued on the GUI thread
-        for name in RUNNER_EVENTS:
-            getattr(r, name).connect(getattr(self, name).emit)
+        forward_signals(self.runner, self)
 
     @property
     def frames(self) -> Mailbox[Frame]:
