@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
+from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -18,13 +18,16 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from recorder_app import policy_modes, window_dialogs
 from recorder_app.errors_ui import ErrorChannel
 from recorder_app.input import HumanExpert
 from recorder_app.key_router import KeyRouter
+from recorder_app.menus import build_actions, build_menus, set_checked
+from recorder_app.policy_modes import ModeNotice
 from recorder_app.session import Session
 from recorder_app.shortcuts import Shortcut
 from recorder_app.state import DatasetView, EnvInfo
-from recorder_app.widgets.dataset_dialogs import WriteTroubleDialog, locked_dataset_box
+from recorder_app.widgets.dataset_dialogs import WriteTroubleDialog
 from recorder_app.widgets.dataset_panel import DatasetPanel
 from recorder_app.widgets.device_picker import DevicePicker
 from recorder_app.widgets.env_picker import EnvPicker
@@ -34,29 +37,6 @@ from recorder_app.widgets.hud import HeadsUpLine, hint_for, overlay_for
 from recorder_app.widgets.record_controls import RecordingControls
 from recorder_app.widgets.replay_panel import ReplayPanel
 from recorder_app.widgets.train_panel import TrainPanel
-
-MENUS = {
-    "&File": ("open_dataset", "new_dataset", None, "quit"),
-    "&Record": (
-        "record",
-        "pause",
-        "step",
-        "discard",
-        "end_episode",
-        "stop_drop",
-        "drop_partial_on_stop",
-        "start_on_input",
-        None,
-        "wait_for_input",
-        "slower",
-        "faster",
-        "native_fps",
-    ),
-    "&Env": ("choose_env", "keymap"),
-    "E&pisode": ("undo_episode", "flag_good", "flag_bad", "label_episode"),
-    "&Help": ("help",),
-}
-CHECKABLE = ("record", "pause", "wait_for_input", "drop_partial_on_stop", "start_on_input")
 
 
 class MainWindow(QMainWindow):
@@ -81,8 +61,10 @@ class MainWindow(QMainWindow):
         self._dialogs: list[QWidget] = []
         self.setWindowTitle("Demo recorder")
         self.resize(1280, 720)
-        self.actions_by_name = self._build_actions()
-        self._build_menus()
+        self.actions_by_name = build_actions(self, self.shortcuts)
+        menu_bar = self.menuBar()
+        assert menu_bar is not None
+        build_menus(menu_bar, self.actions_by_name)
         self._build_widgets()
         self.write_trouble = WriteTroubleDialog(self)
         """Non-modal, one at a time: the disk refused a write (save elsewhere, discard, later)."""
@@ -92,31 +74,6 @@ class MainWindow(QMainWindow):
         self.key_router.install()
 
     # -- building ------------------------------------------------------------------------------
-
-    def _build_actions(self) -> dict[str, QAction]:
-        actions = {}
-        for name, sc in self.shortcuts.items():
-            action = QAction(sc.text, self)
-            action.setObjectName(f"action_{name}")
-            if sc.keys:
-                action.setShortcut(QKeySequence(sc.keys))
-            action.setToolTip(f"{sc.help} ({sc.keys})" if sc.keys else sc.help)
-            action.setCheckable(name in CHECKABLE)
-            self.addAction(action)  # shortcuts work even with the menu bar hidden
-            actions[name] = action
-        return actions
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        assert bar is not None
-        for title, names in MENUS.items():
-            menu = bar.addMenu(title)
-            assert menu is not None
-            for name in names:
-                if name is None:
-                    menu.addSeparator()
-                elif name in self.actions_by_name:
-                    menu.addAction(self.actions_by_name[name])
 
     def _build_widgets(self) -> None:
         self.picker = EnvPicker()
@@ -167,7 +124,7 @@ class MainWindow(QMainWindow):
         rec.frame_ready.connect(self._on_recording_frame_ready)
         rec.env_opened.connect(self._on_recording_env_opened)
         rec.recording_changed.connect(self._on_recording_changed)
-        rec.paused_changed.connect(lambda paused, _why: _set_checked(a["pause"], paused))
+        rec.paused_changed.connect(lambda paused, _why: set_checked(a["pause"], paused))
         rec.fps_changed.connect(self.controls.set_fps)
         rec.closed.connect(self.close)
         rec.close_failed.connect(self._on_recording_close_failed)
@@ -242,7 +199,7 @@ class MainWindow(QMainWindow):
             "faster": lambda: rec.change_fps(faster=True),
             "native_fps": rec.native_fps,
             "choose_env": self.picker.focus_env_id,
-            "keymap": self._open_keymap_editor,
+            "keymap": lambda: window_dialogs.open_keymap_editor(self, s),
             "open_dataset": self.dataset_panel.open_button.click,
             "new_dataset": self.dataset_panel.new_button.click,
             "help": self.show_help,
@@ -252,8 +209,8 @@ class MainWindow(QMainWindow):
             if name in a:
                 a[name].triggered.connect(lambda _=False, c=command: c())
         # record/pause show the worker's state, not the click: the worker confirms by signal
-        a["record"].triggered.connect(lambda: _set_checked(a["record"], rec.active))
-        a["pause"].triggered.connect(lambda: _set_checked(a["pause"], rec.paused))
+        a["record"].triggered.connect(lambda: set_checked(a["record"], rec.active))
+        a["pause"].triggered.connect(lambda: set_checked(a["pause"], rec.paused))
         a["wait_for_input"].toggled.connect(rec.set_wait_for_input)
         a["start_on_input"].toggled.connect(rec.set_start_on_input)
         a["drop_partial_on_stop"].toggled.connect(lambda on: setattr(s, "drop_partial_on_stop", on))
@@ -273,7 +230,7 @@ class MainWindow(QMainWindow):
         self.picker.set_current(info.env_id, info.kwargs)
         self.controls.set_native_fps(info.render_fps)
         self.setWindowTitle(f"Demo recorder — {info.env_id}")
-        self._update_train_target()
+        policy_modes.show_train_target(self.train_panel, self.session)
         self.view.setFocus()
 
     def _on_player_bound(self, human: HumanExpert) -> None:
@@ -281,7 +238,7 @@ class MainWindow(QMainWindow):
         self.dataset_panel.set_action_names(bindings.action_names, bindings.axis_names)
 
     def _on_recording_changed(self, recording: bool) -> None:
-        _set_checked(self.actions_by_name["record"], recording)
+        set_checked(self.actions_by_name["record"], recording)
         self.controls.set_recording(recording)
         self.picker.setEnabled(not recording)
         self.dataset_panel.set_file_buttons_enabled(not recording)
@@ -292,28 +249,7 @@ class MainWindow(QMainWindow):
     def _on_dataset_changed(self, view: DatasetView) -> None:
         self.dataset_panel.show_dataset(view.path, view.data)
         self.dataset_panel.set_warning(view.warning)
-        self._update_train_target()
-
-    def _update_train_target(self) -> None:
-        """Point the Train panel at the current dataset (when it fits the env) and env."""
-        info, view = self.session.recording.env_info, self.session.dataset.view
-        if info is None:
-            return
-        data = view.data if view.usable else None
-        self.train_panel.set_target(
-            view.path if data is not None else None,
-            info.env_id,
-            info.kwargs,
-            discrete=info.discrete,
-            human_mean=float(data.episode_returns.mean()) if data is not None else None,
-        )
-        self.train_panel.set_episodes(data)
-        if data is not None:
-            from recorder_app.controllers.correction import label_count
-
-            rows = data.rows
-            corrected = any(r.kind not in ("", "demonstration") for r in rows)
-            self.train_panel.set_labels(label_count(data), corrected)
+        policy_modes.show_train_target(self.train_panel, self.session)
 
     def replay_episode(self, index: int) -> None:
         """Open episode `index` of the current dataset in the Replay tab."""
@@ -327,38 +263,19 @@ class MainWindow(QMainWindow):
 
     def _on_correct_requested(self, policy: Any) -> None:
         """Correct mode on (record corrections of the next round) or off (the human plays)."""
-        from recorder_app.controllers.correction import next_round
-
-        s = self.session
-        if policy is None:
-            if s.recording.active:  # stop first: the open episode is saved as a correction
-                s.toggle_recording()
-            s.player.watch(None)
-            self.statusBar().showMessage("Corrections saved. Pretrain to learn from them.", 6000)  # type: ignore[union-attr]
-            return
-        round_ = next_round(s.dataset.summary)
-        s.player.correct(policy, round_, self.train_panel.holdoff.value())
-        if not s.recording.active:
-            s.toggle_recording()
-        self.tabs.setCurrentIndex(0)
-        self.view.setFocus()
-        self.statusBar().showMessage(  # type: ignore[union-attr]
-            f"Correcting (round {round_}): hold any game key to take over, release to hand "
-            "back; every episode is saved.",
-            6000,
-        )
+        holdoff = self.train_panel.holdoff.value()
+        self._show_mode(policy_modes.correct(self.session, policy, holdoff))
 
     def _on_watch_requested(self, policy: Any) -> None:
         """Let a policy play (the human takes over while holding an input), or the human."""
-        self.session.player.watch(policy)
-        if policy is None:
-            self.statusBar().showMessage("You are playing again.", 4000)  # type: ignore[union-attr]
-            return
-        self.tabs.setCurrentIndex(0)
-        self.view.setFocus()
-        self.statusBar().showMessage(  # type: ignore[union-attr]
-            "The policy is playing: hold any game key to take over, release to hand back.", 6000
-        )
+        self._show_mode(policy_modes.watch(self.session, policy))
+
+    def _show_mode(self, notice: ModeNotice) -> None:
+        """Back to the Record tab when play goes on there; the notice in the status bar."""
+        if notice.play:
+            self.tabs.setCurrentIndex(0)
+            self.view.setFocus()
+        self.statusBar().showMessage(notice.text, notice.ms)  # type: ignore[union-attr]
 
     def _on_picker_env_requested(self, env_id: str, kwargs: dict[str, Any]) -> None:
         self.session.recording.open_env(env_id, kwargs)
@@ -368,46 +285,11 @@ class MainWindow(QMainWindow):
         self._closing = False
 
     def _on_dataset_locked(self, path: Path, holder: str) -> None:
-        box = locked_dataset_box(self, path, holder)
-        box.accepted.connect(lambda: self.session.dataset.open_read_only(path))
-        box.show()
-
-    def _open_keymap_editor(self) -> None:
-        info = self.session.recording.env_info
-        if info is None:
-            return
-        from recorder_app.widgets.keymap_editor import KeymapEditor
-
-        editor = KeymapEditor(
-            info.env_id, info.action_space, self, info.key_hints, self.session.gamepads
-        )
-        editor.accepted.connect(lambda: self.session.player.bind(info))
-        editor.open()
+        window_dialogs.offer_read_only(self, self.session, path, holder)
 
     def confirm_discard(self) -> QMessageBox | None:
-        """Ask before dropping the episode being recorded (Yes restarts it from its seed).
-
-        The question is window-modal but does not block the event loop; returns it (None when
-        there is nothing to lose: not recording, or no step yet).
-        """
-        rec = self.session.recording
-        if not rec.episode_in_progress:
-            rec.discard_episode()
-            return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Discard episode",
-            f"Discard the episode being recorded ({rec.last_status.step} steps) and restart it "
-            "from the same seed? It is not saved.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Yes)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(rec.discard_episode)
-        box.finished.connect(self._refocus_view)
-        box.open()
-        return box
+        """Ask before dropping the episode being recorded (see `window_dialogs`); returns it."""
+        return window_dialogs.confirm_discard(self, self.session.recording, self._refocus_view)
 
     def _refocus_view(self) -> None:
         """Back to playing after a question: the window active, the keys on the view."""
@@ -416,14 +298,7 @@ class MainWindow(QMainWindow):
 
     def show_help(self) -> HelpDialog:
         """Open the (non-modal) Help dialog; returns it."""
-        info = self.session.recording.env_info
-        dialog = HelpDialog(
-            self.shortcuts, self.session.player.binding_rows(), info.env_id if info else "-", self
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        dialog.activateWindow()  # so Escape reaches it at once
-        return dialog
+        return window_dialogs.show_help(self, self.session, self.shortcuts)
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         """Ask whether to keep a partial episode, then let the session save and stop first."""
@@ -439,35 +314,16 @@ class MainWindow(QMainWindow):
             return
         keep = True
         if self.session.recording.episode_in_progress:
-            buttons = (
-                QMessageBox.StandardButton.Save
-                | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel
-            )
-            answer = QMessageBox.question(
-                self,
-                "Episode in progress",
-                "An episode is being recorded. Keep what was recorded so far (saved as a "
-                "truncated episode)?",
-                buttons,
-                QMessageBox.StandardButton.Save,
-            )
-            if answer == QMessageBox.StandardButton.Cancel:
+            answer = window_dialogs.ask_keep_partial(self)
+            if answer is None:
                 return
-            keep = answer == QMessageBox.StandardButton.Save
+            keep = answer
         self._closing = True
         self.session.training.shutdown()  # the best weights so far are saved
         self.session.shutdown(keep_partial=keep)
 
     def _keys(self) -> dict[str, str]:
         return {name: sc.keys for name, sc in self.shortcuts.items()}
-
-
-def _set_checked(action: QAction, checked: bool) -> None:
-    """Reflect state on a checkable action without triggering it."""
-    action.blockSignals(True)
-    action.setChecked(checked)
-    action.blockSignals(False)
 
 
 def _plain_text(action: Any) -> str:

@@ -1,0 +1,62 @@
+"""Watch and Correct modes and the Train panel's target, through a real session and window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bc
+from bc import storage
+from bc.experts import cartpole_balance
+from recorder_app import policy_modes
+from tests.app.conftest import QT_MARKS
+
+pytestmark = QT_MARKS
+
+
+class PushRight:
+    """A stand-in policy that always proposes action 1 (push right)."""
+
+    def predict(self, obs, deterministic=True):
+        return 1, None
+
+
+def test_watch_lets_the_policy_play_then_the_human_again(open_window, qtbot):
+    win = open_window()
+    s = win.session
+    notice = policy_modes.watch(s, PushRight())
+    assert notice.play and "policy is playing" in notice.text
+    qtbot.waitUntil(lambda: s.recording.last_status.control == "policy", timeout=10_000)
+    assert not s.recording.active  # watching records nothing
+    notice = policy_modes.watch(s, None)
+    assert not notice.play and notice.ms == 4000
+    qtbot.waitUntil(lambda: s.recording.last_status.control == "", timeout=10_000)
+
+
+def test_correct_records_round_one_and_stops_when_turned_off(open_window, qtbot, app_home):
+    win = open_window(dataset=Path(app_home) / "c.npz")
+    s = win.session
+    notice = policy_modes.correct(s, PushRight(), holdoff=0.0)
+    assert notice.play and notice.text.startswith("Correcting (round 1)")
+    qtbot.waitUntil(lambda: s.recording.active, timeout=10_000)
+    notice = policy_modes.correct(s, None, holdoff=0.0)
+    assert not notice.play and "Corrections saved" in notice.text
+    qtbot.waitUntil(lambda: not s.recording.active, timeout=20_000)
+    assert s.player.override is None  # the human plays again
+
+
+def test_the_train_panel_targets_the_env_and_a_dataset_only_when_usable(
+    open_window, qtbot, app_home
+):
+    win = open_window()  # a new dataset: nothing to train on yet
+    panel = win.train_panel
+    policy_modes.show_train_target(panel, win.session)
+    assert panel.env_id == "CartPole-v1" and panel.dataset is None and panel.human_mean is None
+    path = Path(app_home) / "three.npz"
+    bc.generate_expert_traj(cartpole_balance, str(path), "CartPole-v1", n_episodes=3, seed=3)
+    win = open_window(dataset=path)
+    s, panel = win.session, win.train_panel
+    qtbot.waitUntil(lambda: s.dataset.summary is not None, timeout=20_000)
+    policy_modes.show_train_target(panel, s)
+    returns = storage.load(path).episode_returns
+    assert panel.dataset == path and panel.human_mean == float(returns.mean())
+    assert panel.labels == int(storage.load(path).episode_lengths.sum())
