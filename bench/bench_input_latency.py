@@ -14,7 +14,13 @@ on a queue until each deadline, no Qt, no rendering, no recording) fed inputs at
 moments from the main thread. Its latency is what this machine's scheduler allows right now; the
 app's figures are also given as ratios to it, so a busy machine does not pass for a slow app.
 
+With `--device pad` the inputs are d-pad presses on an SDL virtual game controller (the real
+gamepad code reads it). A pad's change waits for the app's next SDL poll before the app sees it
+and `step_latency` starts counting; the bench measures that wait too (the moment it set the pad
+-> the poll that read it) and reports the whole path, set -> step, as well.
+
 Run: .venv/bin/python bench/bench_input_latency.py [--seconds 20] [--env CartPole-v1]
+     [--device keys|pad]
 """
 
 from __future__ import annotations
@@ -44,6 +50,13 @@ from recorder_app.session import Session, SessionOptions
 from recorder_app.shortcuts import load_shortcuts
 
 KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right)
+PAD_NAME = "Latency Pad"
+PAD_MAPPING = (  # a hat d-pad, as an Xbox pad reads through SDL's joystick API
+    "a:b0,b:b1,x:b2,y:b3,leftshoulder:b4,rightshoulder:b5,back:b6,start:b7,guide:b8,"
+    "leftstick:b9,rightstick:b10,dpup:h0.1,dpright:h0.2,dpdown:h0.4,dpleft:h0.8,"
+    "leftx:a0,lefty:a1,lefttrigger:a2,rightx:a3,righty:a4,righttrigger:a5"
+)
+PAD_DIRECTIONS = ((-1, 0), (1, 0))  # d-pad left, right
 
 
 def spin(app: QApplication, seconds: float, until: object = None) -> None:
@@ -99,10 +112,20 @@ def bare_loop(env_id: str, fps: float, seconds: float, seed: int) -> np.ndarray:
     return np.asarray(latencies)
 
 
-def run(app: QApplication, folder: Path, env_id: str, seconds: float, seed: int) -> dict:
-    """One recording session driven by synthetic keys; returns the figures."""
+def run(
+    app: QApplication, folder: Path, env_id: str, seconds: float, seed: int, device: str
+) -> dict:
+    """One recording session driven by synthetic keys or pad presses; returns the figures."""
+    pad = None
+    if device == "pad":
+        from recorder_app.input.virtual_joystick import VirtualJoystick
+
+        pad = VirtualJoystick(gamecontroller=True, name=PAD_NAME, mapping=PAD_MAPPING,
+                              naxes=6, nbuttons=11, nhats=1)  # fmt: skip
+        for axis, rest in enumerate((0.0, 0.0, -1.0, 0.0, 0.0, -1.0)):
+            pad.set_axis(axis, rest)
     options = SessionOptions(env_id=env_id, dataset=folder / "latency.npz", countdown=0,
-                             seed=0, gamepads=False, list_envs=False)  # fmt: skip
+                             seed=0, gamepads=pad is not None, list_envs=False)  # fmt: skip
     session = Session(options)
     window = MainWindow(session, load_shortcuts(), ErrorChannel())
     window.show()
@@ -112,37 +135,61 @@ def run(app: QApplication, folder: Path, env_id: str, seconds: float, seed: int)
     spin(app, 20, lambda: session.player.human is not None and rec.env_info is not None)
     info = rec.env_info
     assert info is not None
+    if pad is not None:
+        pads = session.gamepads
+        assert pads is not None
+        spin(app, 10, lambda: PAD_NAME in [str(d) for d in pads.devices()])
+        watch = session.gamepad_watch
+        assert watch is not None
+        watch.select([str(d) for d in pads.devices()].index(PAD_NAME))
+        spin(app, 10, lambda: pads.state() is not None)
     session.toggle_recording()
     spin(app, 1.0)  # warm up
     worker = rec.worker
     worker.stats.clear()
     rng = random.Random(seed)
-    held: Qt.Key | None = None
+    held: object = None
     events = 0
+    waits: list[float] = []  # pad only: the moment the bench set the pad -> the poll that read it
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         spin(app, rng.uniform(0.040, 0.160))
-        if held is None:
+        if pad is not None:
+            direction = rng.choice(PAD_DIRECTIONS) if held is None else (0, 0)
+            pad.set_hat(0, direction)
+            t_set = time.perf_counter()
+            held = None if held is not None else direction
+            spin(app, 0.5, lambda t=t_set: (s := pads.state()) is not None and s.changed_at >= t)
+            state = pads.state()
+            if state is not None and state.changed_at >= t_set:
+                waits.append(state.changed_at - t_set)
+        elif held is None:
             held = rng.choice(KEYS)
             QTest.keyPress(window, held)
         else:
             QTest.keyRelease(window, held)
             held = None
         events += 1
-    if held is not None:
-        QTest.keyRelease(window, held)
+    spin(app, 0.1)  # the last input reaches its step before recording stops
     report = worker.stats.report()
     session.toggle_recording()
     spin(app, 20, lambda: not rec.active)
+    if held is not None:  # after the recording, so every input counted has its step
+        if pad is not None:
+            pad.set_hat(0, (0, 0))
+        else:
+            QTest.keyRelease(window, held)
     session.shutdown(keep_partial=True)
     spin(app, 30, lambda: rec.is_closed)
     rec.wait()
     window.deleteLater()
     spin(app, 0.1)
+    if pad is not None:
+        pad.detach()
     data = storage.load(folder / "latency.npz")
     latency = data.step_latency[np.isfinite(data.step_latency)]
     return {"latency": latency, "events": events, "steps": data.n_steps, "report": report,
-            "fps": rec.fps}  # fmt: skip
+            "fps": rec.fps, "waits": np.asarray(waits)}  # fmt: skip
 
 
 def main() -> None:
@@ -150,10 +197,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", choices=("keys", "pad"), default="keys")
     args = parser.parse_args()
     app = QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
-        r = run(app, Path(tmp), args.env, args.seconds, args.seed)
+        r = run(app, Path(tmp), args.env, args.seconds, args.seed, args.device)
     base = bare_loop(args.env, r["fps"], args.seconds, args.seed)
     period = 1.0 / r["fps"]
     lat, rep = r["latency"], r["report"]
@@ -161,7 +209,8 @@ def main() -> None:
     median, p99 = float(np.median(lat)), float(np.percentile(lat, 99))
     print(
         f"{args.env} at {r['fps']:g} fps (period {1e3 * period:.1f} ms), {args.seconds:g} s: "
-        f"{r['events']} key events, {len(lat)} steps with a new input, {r['steps']} steps"
+        f"{r['events']} {'pad' if args.device == 'pad' else 'key'} events, {len(lat)} steps "
+        f"with a new input, {r['steps']} steps"
     )
     print(f"step time (tick p50): {1e3 * step_time:.2f} ms; tick p99 {1e3 * rep.p99_tick:.2f} ms")
     print(
@@ -176,6 +225,23 @@ def main() -> None:
         f"{b_p99 / period:.2f} x period"
     )
     print(f"app / baseline: median {median / b_median:.2f}, p99 {p99 / b_p99:.2f}")
+    waits = r["waits"]
+    if args.device == "pad" and len(waits):
+        print(
+            f"pad: set -> poll read it: median {1e3 * np.median(waits):.1f} ms, p99 "
+            f"{1e3 * np.percentile(waits, 99):.1f} ms, max {1e3 * waits.max():.1f} ms "
+            f"({len(waits)} changes; not in step_latency)"
+        )
+        if len(waits) == len(lat):  # one step with a new input per change, in order
+            whole = waits + lat
+            w_med, w_p99 = float(np.median(whole)), float(np.percentile(whole, 99))
+            print(
+                f"pad: set -> step (whole path): median {1e3 * w_med:.1f} ms = "
+                f"{w_med / period:.2f} x period, p99 {1e3 * w_p99:.1f} ms = "
+                f"{w_p99 / period:.2f} x period; / baseline p99 {w_p99 / b_p99:.2f}"
+            )
+        else:
+            print(f"pad: {len(waits)} changes but {len(lat)} steps with new input: not paired")
     bound = period + step_time
     verdict = "met" if p99 <= bound else "NOT met"
     print(

@@ -7,10 +7,15 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from recorder_app.input import GamepadManager
 
 GAMEPAD_POLL_MS = 16
+"""Poll period with no pad open: hot-plug only, so 60 Hz is plenty."""
+ACTIVE_POLL_MS = 4
+"""Poll period while a pad drives the env: a pad's input waits for the next poll before the app
+sees it (and before `step_latency` starts counting), so this bounds that unseen wait to 4 ms.
+One poll with one pad costs about 0.1 ms of the GUI thread (docs/input.md)."""
 
 
 class GamepadWatch(QObject):
-    """Follows hot-plug events of a `GamepadManager` (~60 Hz) and reports what changed.
+    """Polls a `GamepadManager` (250 Hz while a pad drives, else 60 Hz) and reports what changed.
 
     Signals:
         pause_requested(str): pause the env for this reason ("gamepad").
@@ -45,15 +50,22 @@ class GamepadWatch(QObject):
         """The user resumed by hand: a later replug does not resume again."""
         self._paused = False
 
+    @property
+    def interval_ms(self) -> int:
+        """The current poll period: `ACTIVE_POLL_MS` while a pad drives, else `GAMEPAD_POLL_MS`."""
+        return self._timer.interval()
+
     def select(self, index: int) -> None:
         """Drive with pad `index` of `manager.devices()` (-1: keyboard only)."""
         self.manager.select(index if index >= 0 else None)
+        self._timer.setInterval(ACTIVE_POLL_MS if self.manager.active else GAMEPAD_POLL_MS)
         self._emit_devices()
 
     def poll(self) -> None:
         """Read hot-plug events: unplugging the active pad pauses, replugging it resumes."""
         active_before = self.manager.active
         events = self.manager.poll()
+        self._timer.setInterval(ACTIVE_POLL_MS if self.manager.active else GAMEPAD_POLL_MS)
         if not events:
             return
         for event in events:

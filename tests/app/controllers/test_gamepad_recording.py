@@ -6,6 +6,7 @@ import numpy as np
 from PyQt6.QtCore import Qt
 
 from bc import storage
+from recorder_app.controllers.gamepads import ACTIVE_POLL_MS, GAMEPAD_POLL_MS
 from recorder_app.input.virtual_joystick import VirtualJoystick
 from tests.app.conftest import QT_MARKS
 from tests.app.controllers.test_recording import check_format, shortcut, stop_recording, wait_saved
@@ -66,6 +67,8 @@ def test_a_virtual_gamepad_records_a_box_env(open_window, qtbot, virtual_gamepad
 def test_unplugging_the_gamepad_pauses_and_replugging_resumes(open_window, qtbot, virtual_gamepad):
     win = open_window("MountainCarContinuous-v0", gamepads=True)
     pick_pad(qtbot, win)
+    watch = win.session.gamepad_watch
+    assert watch is not None and watch.interval_ms == ACTIVE_POLL_MS  # a pad drives: fast polls
     with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     qtbot.waitUntil(lambda: win.session.recording.last_status.step > 3)
@@ -74,6 +77,7 @@ def test_unplugging_the_gamepad_pauses_and_replugging_resumes(open_window, qtbot
     qtbot.waitUntil(lambda: win.session.recording.pause_reason == "gamepad", timeout=5_000)
     qtbot.waitUntil(lambda: "gamepad unplugged" in win.hud.text())
     assert "unplugged" in win.statusBar().currentMessage()
+    assert watch.interval_ms == GAMEPAD_POLL_MS  # nothing to read but hot-plug
     step = win.session.recording.last_status.step
     qtbot.wait(300)  # 60 ticks at 200 fps, had it been running
     assert win.session.recording.last_status.step == step and win.session.recording.active
@@ -82,6 +86,7 @@ def test_unplugging_the_gamepad_pauses_and_replugging_resumes(open_window, qtbot
     try:
         qtbot.waitUntil(lambda: not win.session.recording.paused, timeout=5_000)
         assert win.session.gamepads.active == PAD
+        assert watch.interval_ms == ACTIVE_POLL_MS
         qtbot.waitUntil(lambda: win.session.recording.last_status.step > step + 5)
     finally:
         again.detach()
