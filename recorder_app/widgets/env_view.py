@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import QRect, QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 BANNER_HEIGHT = 64
 """Height of the countdown banner drawn along the top edge, clear of the env's middle."""
 NEAREST_FROM_SCALE = 2.0
 """Frames blown up by this factor or more are drawn with nearest-neighbour (crisp pixels)."""
+TAKEOVER_BORDER = QColor(255, 111, 0)
+"""The border drawn while the human has taken over from a policy (the HUD badge's orange)."""
+TAKEOVER_BORDER_WIDTH = 8
 
 
 def to_qimage(frame: np.ndarray) -> QImage:
@@ -45,6 +48,7 @@ class EnvView(QWidget):
         self._image: QImage | None = None
         self._overlay = ""
         self._caption = ""
+        self._control = ""
         self.frames_painted = 0
         self.setMinimumSize(240, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -74,6 +78,16 @@ class EnvView(QWidget):
         if text != self._caption:
             self._caption = text
             self.update()
+
+    def set_control(self, control: str) -> None:
+        """Who drives a policy episode: "human" draws an orange frame border, else none."""
+        if control != self._control:
+            self._control = control
+            self.update()
+
+    def control(self) -> str:
+        """The control shown now ("human", "policy" or "")."""
+        return self._control
 
     def overlay(self) -> str:
         """The overlay text shown now."""
@@ -106,6 +120,12 @@ class EnvView(QWidget):
             self.frames_painted += 1
         else:
             self._draw_text(painter, "No env yet", 14, QColor(160, 160, 170))
+        if self._control == "human":  # the human took over: a thick border, as the HUD badge
+            pen = QPen(TAKEOVER_BORDER, TAKEOVER_BORDER_WIDTH)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(pen)
+            half = TAKEOVER_BORDER_WIDTH // 2
+            painter.drawRect(self.rect().adjusted(half, half, -half - 1, -half - 1))
         if self._overlay.isdigit():
             self._draw_banner(painter, f"Recording in {self._overlay}")
         elif self._overlay:

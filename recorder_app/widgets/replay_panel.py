@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PyQt6.QtCore import QRect, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QColor, QPainter, QPaintEvent
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -26,35 +25,7 @@ from bc.export_overlay import MAX_SCALE, ExportOptions
 from bc.replay import ReplayCheck
 from bc.storage import DatasetArrays
 from recorder_app.widgets.env_view import EnvView
-
-
-class DisagreementStrip(QWidget):
-    """A thin bar under the slider: red where the policy's action differs from the human's."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.marks: np.ndarray | None = None
-        self.setFixedHeight(10)
-        self.setToolTip("Red: steps where the loaded policy would have acted differently")
-
-    def set_mask(self, mask: np.ndarray | None) -> None:
-        """The steps to mark (None: no policy, an empty strip)."""
-        self.marks = None if mask is None else np.asarray(mask, dtype=bool)
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent | None) -> None:
-        """Green background; one red tick per disagreeing step."""
-        painter = QPainter(self)
-        width = self.width()
-        if self.marks is None or len(self.marks) == 0:
-            painter.fillRect(self.rect(), QColor(230, 230, 230))
-            return
-        painter.fillRect(self.rect(), QColor(200, 230, 200))
-        n = len(self.marks)
-        for step in np.flatnonzero(self.marks):
-            x0 = int(step * width / n)
-            x1 = max(x0 + 1, int((step + 1) * width / n))
-            painter.fillRect(QRect(x0, 0, x1 - x0, self.height()), QColor(210, 40, 40))
+from recorder_app.widgets.step_strips import DisagreementStrip, TakeoverStrip
 
 
 class ReplayPanel(QWidget):
@@ -87,6 +58,10 @@ class ReplayPanel(QWidget):
         self.predicted: np.ndarray | None = None
         self.disagree: np.ndarray | None = None
         self.policy: Any = None
+        self.takeovers: np.ndarray | None = None
+        """Per step of a policy-driven episode: True where the human had control (else None)."""
+        self.proposals: np.ndarray | None = None
+        """The recorded `policy_actions` of a policy-driven episode (else None)."""
         self.describe: Callable[[Any], str] = str
         """Turns an action into text (the human's bindings, when the app has them)."""
         self._build()
@@ -103,6 +78,8 @@ class ReplayPanel(QWidget):
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self.seek)
         self.strip = DisagreementStrip()
+        self.takeover_strip = TakeoverStrip()
+        self.takeover_strip.setVisible(False)
         self.play_button = QPushButton("Play", checkable=True, enabled=False)
         self.play_button.toggled.connect(self._on_play_toggled)
         self.back_button = QPushButton("◀ -1", enabled=False)
@@ -137,6 +114,7 @@ class ReplayPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.info_label)
         layout.addWidget(self.slider)
+        layout.addWidget(self.takeover_strip)
         layout.addWidget(self.strip)
         layout.addLayout(controls)
         layout.addWidget(self.status_label)
@@ -175,6 +153,7 @@ class ReplayPanel(QWidget):
         self._rewards = data.rewards[sl]
         self._returns = np.cumsum(self._rewards)
         self._actions = data.actions[sl]
+        self._show_takeovers(data, index, sl)
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, length - 1))
         self.slider.setValue(0)
@@ -227,6 +206,7 @@ class ReplayPanel(QWidget):
     def show_frame(self, step: int, image: np.ndarray) -> None:
         """The frame of `step`."""
         self.shown_step = step
+        self.view.set_control(self.control_at(step))
         self.view.show_frame(image)
 
     def show_check(self, check: ReplayCheck) -> None:
@@ -248,20 +228,41 @@ class ReplayPanel(QWidget):
         """The episode was written to `path`."""
         self.status_label.setText(f"Exported {path}.")
 
+    def _show_takeovers(self, data: DatasetArrays, index: int, sl: slice) -> None:
+        """A correction (policy-driven) episode: its take-over steps and the policy's proposals."""
+        driven = data.is_interactive and str(data.episode_kind[index]) != "demonstration"
+        self.takeovers = np.asarray(data.interventions[sl], dtype=bool) if driven else None
+        self.proposals = np.asarray(data.policy_actions[sl]) if driven else None
+        self.takeover_strip.set_mask(self.takeovers)
+        self.takeover_strip.setVisible(driven)
+
+    def control_at(self, step: int) -> str:
+        """Who drove `step`: "human" or "policy" in a correction episode, "" otherwise."""
+        if self.takeovers is None or not 0 <= step < len(self.takeovers):
+            return ""
+        return "human" if self.takeovers[step] else "policy"
+
     def _update_info(self) -> None:
         if self.length == 0:
             return
         i = self.step
-        parts = [
-            f"step {i + 1}/{self.length}",
-            f"human {self.describe(_plain(self._actions[i]))}",
-            f"reward {self._rewards[i]:.3g}",
-            f"return {self._returns[i]:.3g}",
-        ]
+        control = self.control_at(i)
+        played = self.describe(_plain(self._actions[i]))
+        parts = [f"step {i + 1}/{self.length}"]
+        if control and self.proposals is not None:
+            proposal = _proposal(self.proposals[i])
+            shown = "—" if proposal is None else self.describe(_plain(proposal))
+            human = played if control == "human" else "—"
+            who = "YOU in control" if control == "human" else "policy in control"
+            parts.append(f"human: {human} · policy: {shown} · {who}")
+        else:
+            parts.append(f"human {played}")
+        parts += [f"reward {self._rewards[i]:.3g}", f"return {self._returns[i]:.3g}"]
         if self.predicted is not None and self.disagree is not None:
             p = _plain(self.predicted[i])
             mark = "≠" if self.disagree[i] else "="
-            parts.append(f"policy {mark} {self.describe(p)}")
+            label = "current policy" if control else "policy"
+            parts.append(f"{label} {mark} {self.describe(p)}")
         self.info_label.setText("   ".join(parts))
 
     def _on_export_clicked(self) -> None:
@@ -280,6 +281,14 @@ class ReplayPanel(QWidget):
     def shutdown(self) -> None:
         """Stop playing (the app is closing)."""
         self._play_timer.stop()
+
+
+def _proposal(row: np.ndarray) -> np.ndarray | None:
+    """A stored `policy_actions` row, or None for the "no proposal" marker (-1 / NaN)."""
+    a = np.asarray(row)
+    if a.dtype.kind == "f":
+        return None if bool(np.isnan(a).any()) else a
+    return None if bool((a < 0).any()) else a
 
 
 def _plain(action: Any) -> Any:

@@ -1,0 +1,83 @@
+"""Replay of a correction episode: take-over bands, who drove each step, the policy's proposal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt
+
+import bc
+from bc.envs import make_env
+from bc.interactive import DisagreementGate, TrainSettings
+from tests.app.conftest import QT_MARKS
+
+pytestmark = QT_MARKS
+
+
+@pytest.fixture
+def corrected_dataset(app_home: Path) -> Path:
+    """Two CartPole demonstrations and two HG-DAgger correction episodes (scripted expert)."""
+    path = app_home / "corrected.npz"
+    env = make_env("CartPole-v1", render_mode=None, max_episode_steps=60)
+    bc.dagger(
+        path,
+        env,
+        "bc.experts:cartpole_balance",
+        rounds=1,
+        episodes_per_round=2,
+        demos=2,
+        n_eval_episodes=1,
+        gate=DisagreementGate(patience=1, handback=2),
+        train=TrainSettings(n_epochs=1),
+    )
+    env.close()
+    return path
+
+
+def test_replay_of_a_correction_shows_who_drove_and_the_policy_beside_the_human(
+    open_window, qtbot, corrected_dataset
+):
+    data = bc.load(corrected_dataset)
+    index = int(np.flatnonzero(data.episode_kind == "correction")[0])
+    rows = data.episode_slice(index)
+    took = data.interventions[rows]
+    assert took.any() and not took.all()  # the gate took over somewhere, not everywhere
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=corrected_dataset)
+    qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == data.n_episodes, timeout=10_000)
+    # a demonstration first: no take-over strip, the plain caption
+    win.replay_episode(0)
+    panel = win.replay_panel
+    qtbot.waitUntil(lambda: panel.check is not None and panel.index == 0, timeout=20_000)
+    assert panel.takeovers is None and panel.takeover_strip.isHidden()
+    assert "human " in panel.info_label.text() and "in control" not in panel.info_label.text()
+    # then the correction
+    win.replay_episode(index)
+    qtbot.waitUntil(lambda: panel.check is not None and panel.index == index, timeout=20_000)
+    assert panel.check.deterministic  # HG episodes replay from their seed
+    assert not panel.takeover_strip.isHidden()
+    np.testing.assert_array_equal(panel.takeover_strip.marks, took)
+    human_step = int(np.flatnonzero(took)[0])
+    policy_step = int(np.flatnonzero(~took)[0])
+    panel.seek(human_step)
+    qtbot.waitUntil(lambda: panel.shown_step == human_step, timeout=10_000)
+    text = panel.info_label.text()
+    human = panel.describe(int(data.actions[rows][human_step, 0]))
+    proposed = panel.describe(int(data.policy_actions[rows][human_step, 0]))
+    assert human != proposed  # the gate took over where they disagreed
+    assert f"human: {human} · policy: {proposed} · YOU in control" in text
+    assert panel.view.control() == "human"  # the orange border on the frame
+    panel.seek(policy_step)
+    qtbot.waitUntil(lambda: panel.shown_step == policy_step, timeout=10_000)
+    proposed = panel.describe(int(data.policy_actions[rows][policy_step, 0]))
+    assert f"human: — · policy: {proposed} · policy in control" in panel.info_label.text()
+    assert panel.view.control() == "policy"
+    # the strip paints orange bands where the human drove (sampled from the widget)
+    strip = panel.takeover_strip
+    image = strip.grab().toImage()
+    x = int((human_step + 0.5) * strip.width() / len(took))
+    assert image.pixelColor(x, strip.height() // 2).red() == 255
+    x = int((policy_step + 0.5) * strip.width() / len(took))
+    assert image.pixelColor(x, strip.height() // 2).green() == 230
+    qtbot.mouseClick(panel.forward_button, Qt.MouseButton.LeftButton)
