@@ -1,12 +1,23 @@
-"""Dialogs about where a recording goes: a disk refusing writes, a dataset in use elsewhere."""
+"""The dataset panel's dialogs: a disk refusing writes, a dataset in use elsewhere, labels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
+from PyQt6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 PathChooser = Callable[[QWidget | None, Path], "Path | None"]
 
@@ -93,3 +104,32 @@ def locked_dataset_box(parent: QWidget | None, path: Path, holder: str) -> QMess
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     return box
+
+
+class LabelDialog(QDialog):
+    """Tags (comma-separated, with the dataset's own offered) and a note for some episodes."""
+
+    def __init__(self, indices: Sequence[int], tags: str, note: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        shown = ", ".join(str(i) for i in indices[:6]) + ("..." if len(indices) > 6 else "")
+        self.setWindowTitle(f"Tags and note: episode {shown}")
+        self.tags_edit = QLineEdit(tags)
+        self.tags_edit.setPlaceholderText("e.g. expert, bad start")
+        self.note_edit = QPlainTextEdit(note)
+        self.note_edit.setPlaceholderText("A note about this episode")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Tags (comma-separated)"))
+        layout.addWidget(self.tags_edit)
+        layout.addWidget(QLabel("Note"))
+        layout.addWidget(self.note_edit, 1)
+        layout.addWidget(buttons)
+        self.resize(420, 260)
+
+    def values(self) -> tuple[str, str]:
+        """The tags text and the note."""
+        return self.tags_edit.text(), self.note_edit.toPlainText().strip()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,14 +13,12 @@ from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -32,90 +28,23 @@ from PyQt6.QtWidgets import (
 )
 
 from bc.curation import parse_tags
-from recorder_app.input.latency import summarise as summarise_latency
-from recorder_app.state import DatasetSummary, EpisodeRow, LabelChange
-
-COLUMNS = (
-    "#",
-    "Flag",
-    "Length",
-    "Return",
-    "End",
-    "When",
-    "Seed",
-    "Tags",
-    "Note",
-    "Kind",
-    "Took over",
+from recorder_app.state import DatasetSummary, LabelChange
+from recorder_app.widgets.dataset_dialogs import LabelDialog
+from recorder_app.widgets.episode_table import (
+    COLUMNS,
+    FLAG_FILTERS,
+    KIND_FILTERS,
+    NPZ_FILTER,
+    NUMERIC,
+    PLOT_COLORS,
+    episode_rows,
+    row_cells,
+    row_matches,
+    totals_text,
 )
-NUMERIC = (0, 2, 3)
-FLAG_TEXT = {1: "✔ good", -1: "✘ bad", 0: ""}
-FLAG_FILTERS = ("any flag", "good", "bad", "unset")
-PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
-NPZ_FILTER = "Expert datasets (*.npz);;All files (*)"
+from recorder_app.widgets.histograms import histogram, style_plot
 
-
-def row_cells(row: EpisodeRow) -> tuple[str, ...]:
-    """An episode's texts, in `COLUMNS` order."""
-    when = "-" if math.isnan(row.created) else _when(row.created)
-    return (
-        str(row.index),
-        "undone" if row.undone else FLAG_TEXT.get(row.flag, ""),
-        str(row.length),
-        f"{row.ret:.2f}",
-        "term." if row.terminated else "trunc.",
-        when,
-        "-" if row.seed < 0 else str(row.seed),
-        ", ".join(row.tags),
-        row.note.replace("\n", " "),
-        *interactive_cells(row),
-    )
-
-
-def row_matches(row: EpisodeRow, text: str, flag_filter: str) -> bool:
-    """True when a row passes the panel's filter: text in its tags or note, and its flag."""
-    wanted = {"good": 1, "bad": -1, "unset": 0}.get(flag_filter)
-    if wanted is not None and row.flag != wanted:
-        return False
-    text = text.strip().lower()
-    if not text:
-        return True
-    return any(text in t.lower() for t in row.tags) or text in row.note.lower()
-
-
-def interactive_cells(row: EpisodeRow) -> tuple[str, str]:
-    """Kind (with its DAgger round) and intervention count; "-" where nobody took over."""
-    if not row.kind:
-        return "-", "-"
-    kind = row.kind if row.kind == "demonstration" else f"{row.kind} r{row.round}"
-    taken = "-" if row.kind == "demonstration" else f"{row.interventions} steps"
-    return kind, taken
-
-
-def episode_rows(data: DatasetSummary) -> list[EpisodeRow]:
-    """One row per episode of a dataset."""
-    return list(data.rows)
-
-
-def totals_text(data: DatasetSummary | None) -> str:
-    """One line: episodes, steps, mean and spread of the returns."""
-    if data is None or data.n_episodes == 0:
-        return "No episodes yet: press Ctrl+R to record into this file."
-    returns = data.episode_returns
-    kind = "image" if data.is_image else "vector"
-    latency = summarise_latency(data.step_latency)
-    return (
-        f"{data.n_episodes} episodes · {data.n_steps:,} steps ({kind} obs) · return "
-        f"{returns.mean():.2f} ± {returns.std():.2f} (min {returns.min():.2f}, "
-        f"max {returns.max():.2f})" + (f" · {latency.text()}" if latency else "")
-    )
-
-
-def _when(created: float) -> str:
-    """Time of day for today's episodes, the date and time for older ones."""
-    if time.strftime("%Y%m%d", time.localtime(created)) == time.strftime("%Y%m%d"):
-        return time.strftime("%H:%M:%S", time.localtime(created))
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(created))
+__all__ = ["DatasetPanel", "episode_rows", "row_cells", "row_matches", "totals_text"]
 
 
 class DatasetPanel(QWidget):
@@ -176,7 +105,7 @@ class DatasetPanel(QWidget):
         self.lengths_plot = self._add_plot("Episode lengths", "steps", 1)
         self.actions_area = self.plots.addLayout(row=2, col=0)
         self.actions_plot = self.actions_area.addPlot(row=0, col=0, title="Actions")
-        _style_plot(self.actions_plot, "action")
+        style_plot(self.actions_plot, "action")
         self.dim_plots: list[pg.PlotItem] = []
         """Box actions with several dimensions: one small histogram each, named from the key map."""
         self.no_plots_label = QLabel("Histograms of returns, lengths and actions appear here.")
@@ -220,12 +149,18 @@ class DatasetPanel(QWidget):
         self.flag_filter.addItems(list(FLAG_FILTERS))
         self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
         self.flag_filter.currentTextChanged.connect(lambda _t: self._apply_filter())
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItems(list(KIND_FILTERS))
+        self.kind_filter.setToolTip(
+            "Show demonstrations, corrections (Correct mode) or rollouts only (docs/dagger.md)"
+        )
+        self.kind_filter.currentTextChanged.connect(lambda _t: self._apply_filter())
         self.confirm_labels: bool = True
         """Ask with a dialog in `edit_labels` (tests pass the values instead)."""
 
     def _add_plot(self, title: str, x_label: str, row: int) -> pg.PlotItem:
         plot = self.plots.addPlot(row=row, col=0, title=title)
-        _style_plot(plot, x_label)
+        style_plot(plot, x_label)
         return plot
 
     def _build_layout(self) -> None:
@@ -245,6 +180,7 @@ class DatasetPanel(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(self.filter_edit, 1)
         filters.addWidget(self.flag_filter)
+        filters.addWidget(self.kind_filter)
         upper_layout.addLayout(filters)
         upper_layout.addWidget(self.table, 1)
         labels = QHBoxLayout()
@@ -323,8 +259,9 @@ class DatasetPanel(QWidget):
         """Hide the rows the filter excludes (the file and the selection are untouched)."""
         rows = self.data.rows if self.data is not None else ()
         text, flag = self.filter_edit.text(), self.flag_filter.currentText()
+        kind = self.kind_filter.currentText()
         for r, row in enumerate(rows):
-            self.table.setRowHidden(r, not row_matches(row, text, flag))
+            self.table.setRowHidden(r, not row_matches(row, text, flag, kind))
 
     def visible_episodes(self) -> list[int]:
         """Indices of the rows the filter shows."""
@@ -434,8 +371,8 @@ class DatasetPanel(QWidget):
         self.no_plots_label.setVisible(empty)
         if data is None or data.n_episodes == 0:
             return
-        _histogram(self.returns_plot, data.episode_returns, PLOT_COLORS[0])
-        _histogram(self.lengths_plot, data.episode_lengths.astype(float), PLOT_COLORS[1])
+        histogram(self.returns_plot, data.episode_returns, PLOT_COLORS[0])
+        histogram(self.lengths_plot, data.episode_lengths.astype(float), PLOT_COLORS[1])
         actions = data.actions
         if actions.dtype.kind in "iu":
             values, counts = np.unique(actions.reshape(-1), return_counts=True)
@@ -455,7 +392,7 @@ class DatasetPanel(QWidget):
             if len(axes) != flat.shape[1]:
                 axes = tuple(f"dim {dim}" for dim in range(flat.shape[1]))
             if flat.shape[1] == 1:
-                _histogram(self.actions_plot, flat[:, 0], PLOT_COLORS[2], name=axes[0])
+                histogram(self.actions_plot, flat[:, 0], PLOT_COLORS[2], name=axes[0])
                 self.actions_plot.setLabel("bottom", axes[0])
                 return
             # small multiples: one histogram per dimension, two a row, each titled by its name
@@ -467,7 +404,7 @@ class DatasetPanel(QWidget):
                 plot.setMouseEnabled(x=False, y=False)
                 plot.hideButtons()
                 color = PLOT_COLORS[(dim + 2) % len(PLOT_COLORS)]
-                _histogram(plot, flat[:, dim], color, name=axes[dim])
+                histogram(plot, flat[:, dim], color, name=axes[dim])
                 self.dim_plots.append(plot)
 
     # -- user actions ------------------------------------------------------------------------
@@ -509,59 +446,3 @@ class DatasetPanel(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.delete_requested.emit(indices)
-
-
-class LabelDialog(QDialog):
-    """Tags (comma-separated, with the dataset's own offered) and a note for some episodes."""
-
-    def __init__(self, indices: Sequence[int], tags: str, note: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        shown = ", ".join(str(i) for i in indices[:6]) + ("..." if len(indices) > 6 else "")
-        self.setWindowTitle(f"Tags and note: episode {shown}")
-        self.tags_edit = QLineEdit(tags)
-        self.tags_edit.setPlaceholderText("e.g. expert, bad start")
-        self.note_edit = QPlainTextEdit(note)
-        self.note_edit.setPlaceholderText("A note about this episode")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Tags (comma-separated)"))
-        layout.addWidget(self.tags_edit)
-        layout.addWidget(QLabel("Note"))
-        layout.addWidget(self.note_edit, 1)
-        layout.addWidget(buttons)
-        self.resize(420, 260)
-
-    def values(self) -> tuple[str, str]:
-        """The tags text and the note."""
-        return self.tags_edit.text(), self.note_edit.toPlainText().strip()
-
-
-def _style_plot(plot: pg.PlotItem, x_label: str) -> None:
-    """Axis labels and a fixed view (the panel's plots are glances, not tools)."""
-    plot.setLabel("bottom", x_label)
-    plot.setLabel("left", "count")
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-
-
-def _histogram(plot: pg.PlotItem, values: np.ndarray, color: str, name: str | None = None) -> None:
-    """Add a filled step histogram of `values` to `plot`."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return
-    bins = int(min(20, max(5, math.sqrt(values.size))))
-    if values.min() == values.max():
-        edges = np.array([values.min() - 0.5, values.min() + 0.5])
-        counts = np.array([values.size])
-    else:
-        counts, edges = np.histogram(values, bins=bins)
-    fill = pg.mkColor(color)
-    fill.setAlpha(110)
-    plot.plot(
-        edges, counts, stepMode="center", fillLevel=0, brush=fill, pen=pg.mkPen(color), name=name
-    )

@@ -192,3 +192,37 @@ def test_action_histograms_use_the_key_maps_names(open_window, qtbot, app_home):
     names = [plot.listDataItems()[0].name() for plot in panel.dim_plots]
     assert names == ["hip 1", "knee 1", "hip 2", "knee 2"]
     assert "knee 2" in panel.dim_plots[3].titleLabel.text
+
+
+def test_kind_filter_shows_one_kind_of_episode(qtbot, app_home):
+    from tests.app.dagger_data import make_corrected
+
+    path = make_corrected(app_home / "corrected.npz", steps=40, corrections=3)
+    data = storage.load(path)
+    arrays = dict(data.to_arrays())
+    kinds = arrays["episode_kind"].copy()
+    kinds[-1] = "rollout"  # as a policy's unlabelled run would be stored
+    arrays["episode_kind"] = kinds
+    storage.atomic_savez(path, arrays)
+    data = storage.load(path)
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.show_dataset(path, DatasetSummary.of(data))
+    assert [panel.kind_filter.itemText(i) for i in range(panel.kind_filter.count())] == [
+        "all kinds", "demonstration", "correction", "rollout",
+    ]  # fmt: skip
+    every = list(range(data.n_episodes))
+    assert panel.visible_episodes() == every
+    for kind in ("demonstration", "correction", "rollout"):
+        panel.kind_filter.setCurrentText(kind)
+        expected = [i for i in every if data.episode_kind[i] == kind]
+        assert expected and panel.visible_episodes() == expected
+    # both filters apply: no correction is flagged good yet, every one is unset
+    panel.kind_filter.setCurrentText("correction")
+    panel.flag_filter.setCurrentText("good")
+    assert panel.visible_episodes() == []
+    panel.flag_filter.setCurrentText("unset")
+    assert panel.visible_episodes() == [i for i in every if data.episode_kind[i] == "correction"]
+    panel.flag_filter.setCurrentText("any flag")
+    panel.kind_filter.setCurrentText("all kinds")
+    assert panel.visible_episodes() == every

@@ -9,9 +9,8 @@ import pytest
 from PyQt6.QtCore import Qt
 
 import bc
-from bc.envs import make_env
-from bc.interactive import DisagreementGate, TrainSettings
 from tests.app.conftest import QT_MARKS
+from tests.app.dagger_data import make_corrected
 
 pytestmark = QT_MARKS
 
@@ -19,21 +18,7 @@ pytestmark = QT_MARKS
 @pytest.fixture
 def corrected_dataset(app_home: Path) -> Path:
     """Two CartPole demonstrations and two HG-DAgger correction episodes (scripted expert)."""
-    path = app_home / "corrected.npz"
-    env = make_env("CartPole-v1", render_mode=None, max_episode_steps=60)
-    bc.dagger(
-        path,
-        env,
-        "bc.experts:cartpole_balance",
-        rounds=1,
-        episodes_per_round=2,
-        demos=2,
-        n_eval_episodes=1,
-        gate=DisagreementGate(patience=1, handback=2),
-        train=TrainSettings(n_epochs=1),
-    )
-    env.close()
-    return path
+    return make_corrected(app_home / "corrected.npz")
 
 
 def test_replay_of_a_correction_shows_who_drove_and_the_policy_beside_the_human(
