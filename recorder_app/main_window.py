@@ -36,6 +36,7 @@ from recorder_app.widgets.help_dialog import HelpDialog
 from recorder_app.widgets.hud import HeadsUpLine, hint_for, overlay_for
 from recorder_app.widgets.record_controls import RecordingControls
 from recorder_app.widgets.replay_panel import ReplayPanel
+from recorder_app.widgets.step_strips import TakeoverStrip
 from recorder_app.widgets.train_panel import TrainPanel
 
 
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(record_tab)
         layout.addWidget(self.picker)
         layout.addWidget(self.view, 1)
+        self.takeover_strip = TakeoverStrip()  # Correct/Watch: the steps the human drove
+        self.takeover_strip.setVisible(False)
+        layout.addWidget(self.takeover_strip)
         layout.addWidget(self.hud)
         layout.addLayout(bottom)
         self.tabs = QTabWidget()
@@ -224,6 +228,8 @@ class MainWindow(QMainWindow):
         self.view.show_frame(frame.image)
         self.view.set_overlay(overlay_for(frame.status))
         self.view.set_caption(hint_for(frame.status, self._keys()))
+        self.view.set_control(frame.status.control)
+        self.takeover_strip.show_status(frame.status)
         self.hud.set_status(frame.status)
 
     def _on_recording_env_opened(self, info: EnvInfo) -> None:

@@ -74,6 +74,8 @@ class HudStatus:
     wait_for_input: bool = False
     control: str = ""
     """Who controls a policy-driven episode: "policy", "human" (took over), "" (no policy)."""
+    takeover_runs: tuple[tuple[int, int], ...] = ()
+    """The open episode's steps the human drove, as half-open (start, end) step ranges."""
 
 
 @dataclass(frozen=True)

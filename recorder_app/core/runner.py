@@ -27,7 +27,7 @@ from recorder_app.core.mailbox import Mailbox
 from recorder_app.core.pacing import RenderPacer, StepRate, clamp_fps
 from recorder_app.core.recording import Recording
 from recorder_app.core.seeds import EpisodeSeeds
-from recorder_app.core.status import describe_action, hud_status
+from recorder_app.core.status import TakeoverRuns, describe_action, hud_status
 from recorder_app.input.atari import key_hints
 from recorder_app.state import (
     COUNTDOWN,
@@ -96,6 +96,8 @@ class EnvRunner(RunnerEvents):
         self._image: np.ndarray | None = None
         self.action_text = ""
         """The last action, as the HUD shows it."""
+        self.takeover_runs = TakeoverRuns()
+        """The open episode's steps the human drove (for the view's take-over strip)."""
 
     @property
     def recorder(self) -> Recorder | None:
@@ -154,6 +156,7 @@ class EnvRunner(RunnerEvents):
         result = rollout.step(t=now - self._episode_t0)
         self.action_text = describe_action(self.expert, result.raw_action)
         self.rate.add(now)
+        self.takeover_runs.mark(self.expert, rollout.length - 1)
         self.recording.note_step(result, self.expert)
         if result.done:
             if result.summary is not None:
@@ -336,6 +339,7 @@ class EnvRunner(RunnerEvents):
         self.rollout.reset(seed)
         self._episode_t0 = None
         self.action_text = ""
+        self.takeover_runs.clear()
         self.recording.new_episode()
         if (
             self.recorder is not None

@@ -28,6 +28,27 @@ def control_of(expert: Any) -> str:
     return "human" if expert.last_intervention else "policy"
 
 
+class TakeoverRuns:
+    """The open episode's steps the human drove (a policy with take-over), as step runs."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[int, int]] = []
+        """Half-open (start, end) step ranges, in order."""
+
+    def clear(self) -> None:
+        """A new episode: no runs."""
+        self.runs = []
+
+    def mark(self, expert: Any, step: int) -> None:
+        """Add `step` when `expert` says the human drove it."""
+        if not (isinstance(expert, HasTakeover) and expert.last_intervention):
+            return
+        if self.runs and self.runs[-1][1] == step:
+            self.runs[-1] = (self.runs[-1][0], step + 1)
+        else:
+            self.runs.append((step, step + 1))
+
+
 def hud_status(runner: EnvRunner, phase: str | None = None) -> HudStatus:
     """The runner's heads-up status as of now (the device is filled in by the GUI side)."""
     now = runner.clock()
@@ -47,4 +68,5 @@ def hud_status(runner: EnvRunner, phase: str | None = None) -> HudStatus:
         action=runner.action_text,
         wait_for_input=runner.wait_for_input,
         control=control_of(runner.expert),
+        takeover_runs=tuple(runner.takeover_runs.runs),
     )

@@ -7,6 +7,8 @@ from PyQt6.QtCore import QRect
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QWidget
 
+from recorder_app.state import HudStatus
+
 TAKEOVER_COLOR = QColor(255, 111, 0)
 """Orange: the human in control (the HUD badge's colour)."""
 POLICY_COLOR = QColor(200, 230, 200)
@@ -73,6 +75,7 @@ class TakeoverStrip(QWidget):
         super().__init__(parent)
         self.marks: np.ndarray | None = None
         self.total = 0
+        self._shown: tuple[tuple[tuple[int, int], ...], int] | None = None
         self.setFixedHeight(12)
         self.setToolTip("Orange: steps you drove (took over); green: steps the policy drove")
 
@@ -91,6 +94,14 @@ class TakeoverStrip(QWidget):
         for start, end in runs:
             mask[max(0, start) : max(0, min(end, steps))] = True
         self.set_mask(mask, steps)
+
+    def show_status(self, status: HudStatus) -> None:
+        """Live: the open episode's take-over runs so far; hidden when no policy drives."""
+        self.setVisible(bool(status.control))
+        shown = (status.takeover_runs, status.step)
+        if status.control and shown != self._shown:
+            self._shown = shown
+            self.set_runs(status.takeover_runs, status.step)
 
     @property
     def taken_over(self) -> int:

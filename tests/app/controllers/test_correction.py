@@ -36,9 +36,19 @@ def test_corrections_record_interventions_and_policy_actions(open_window, qtbot,
     qtbot.wait(100)
     qtbot.keyPress(win, Qt.Key.Key_Left)  # the human takes over
     qtbot.waitUntil(lambda: s.recording.last_status.control == "human", timeout=10_000)
+    # the view marks the take-over: an orange border, and the strip under it the steps driven
+    qtbot.waitUntil(lambda: win.view.control() == "human", timeout=10_000)
+    qtbot.waitUntil(lambda: win.takeover_strip.taken_over > 0, timeout=10_000)
+    assert win.takeover_strip.isVisible()
+    border = win.view.grab().toImage().pixelColor(3, win.view.height() // 2)
+    assert (border.red(), border.green(), border.blue()) == (255, 111, 0)
     qtbot.wait(100)
     qtbot.keyRelease(win, Qt.Key.Key_Left)  # ... and hands back
     qtbot.waitUntil(lambda: s.recording.last_status.control == "policy", timeout=10_000)
+    qtbot.waitUntil(lambda: win.view.control() == "policy", timeout=10_000)
+    border = win.view.grab().toImage().pixelColor(3, win.view.height() // 2)
+    assert border.red() != 255  # no border while the policy drives
+    assert win.takeover_strip.isVisible()
     qtbot.wait(300)
     qtbot.mouseClick(panel.correct_button, Qt.MouseButton.LeftButton)  # Correct off: stop
     qtbot.waitUntil(lambda: not s.recording.active, timeout=20_000)
@@ -65,3 +75,4 @@ def test_corrections_record_interventions_and_policy_actions(open_window, qtbot,
     # the Train dock counts the human-labelled steps for its rounds plot
     assert label_count(summary) == int(took.sum())
     qtbot.waitUntil(lambda: panel.labels == int(took.sum()) and panel.corrections, timeout=10_000)
+    assert not win.takeover_strip.isVisible()  # the human plays again: no policy, no strip

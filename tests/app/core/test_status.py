@@ -60,3 +60,47 @@ def test_control_says_who_drives_a_policy_that_can_be_taken_over():
     assert control_of(Pusher()) == ""  # the human plays: no take-over to show
     assert control_of(TakeOver(human=False)) == "policy"
     assert control_of(TakeOver(human=True)) == "human"
+
+
+class ScriptedTakeover:
+    """A policy pushing right that a scripted "human" takes over at some steps (HasTakeover)."""
+
+    def __init__(self, human_steps: set[int]) -> None:
+        self.human_steps = human_steps
+        self.calls = 0
+        self.last_intervention = False
+        self.last_policy_action = None
+
+    def __call__(self, obs):
+        self.last_policy_action = 1
+        self.last_intervention = self.calls in self.human_steps
+        self.calls += 1
+        return 0 if self.last_intervention else 1
+
+
+def test_status_publishes_the_open_episodes_take_over_runs(tmp_path):
+    from bc import storage
+    from recorder_app.core.runner import EnvRunner
+    from recorder_app.state import RecordingRequest
+
+    clock = FakeClock()
+    runner = EnvRunner(fps=50, countdown=0.0, seed=3, clock=clock)
+    runner.open_env("CartPole-v1", {"max_episode_steps": 8})
+    runner.set_expert(ScriptedTakeover({1, 2, 5}))
+    path = tmp_path / "c.npz"
+    runner.toggle_recording(RecordingRequest(path, append=False))
+    seen = []
+    for _ in range(7):
+        tick(runner, clock)
+        status = runner.status()
+        seen.append((status.step, status.control, status.takeover_runs))
+    assert seen[0] == (1, "policy", ())
+    assert seen[2] == (3, "human", ((1, 3),))
+    assert seen[3] == (4, "policy", ((1, 3),))
+    assert seen[6] == (7, "policy", ((1, 3), (5, 6)))
+    tick(runner, clock)  # step 8 ends the episode: a new one starts with no runs
+    assert runner.status().takeover_runs == () and runner.status().step == 0
+    runner.stop_recording()
+    data = storage.load(path)
+    took = data.interventions[data.episode_slice(0)]
+    assert np.flatnonzero(took).tolist() == [1, 2, 5]  # the file says what the status said
