@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         tr.eval_progress.connect(tp.show_eval_progress)
         tp.watch_requested.connect(self._on_watch_requested)
         tp.correct_requested.connect(self._on_correct_requested)
+        self.session.recording.episode_saved.connect(lambda saved: tp.episode_saved(saved.kind))
         tp.trained.connect(lambda result: self.replay_panel.set_policy(result.policy))
 
     def _connect_replay(self) -> None:
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
     def _on_recording_changed(self, recording: bool) -> None:
         set_checked(self.actions_by_name["record"], recording)
         self.controls.set_recording(recording)
+        self.train_panel.set_recording(recording)
         self.picker.setEnabled(not recording)
         self.dataset_panel.set_file_buttons_enabled(not recording)
         self.dataset_panel.set_delete_allowed(not recording, "Stop recording to delete episodes")

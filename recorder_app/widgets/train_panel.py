@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -28,48 +26,12 @@ from bc.evaluation import EvalResult
 from bc.selection import EpisodeSelection, indices_from_columns
 from bc.train.loop import BatchReport, EpochReport
 from recorder_app.state import DatasetSummary, TrainResult, TrainSettings
+from recorder_app.widgets.train_plots import LossCurves, RoundsPlot, loss_plot, metric_plot
+
+__all__ = ["LossCurves", "TrainPanel"]
 
 REDRAW_MS = 200
-SMOOTHING = 0.9
-"""Weight of the past in the per-batch loss's moving average."""
 ANY_TAG = "any tag"
-TRAIN_COLOUR = (30, 90, 200)
-VAL_COLOUR = (220, 90, 30)
-METRIC_COLOUR = (40, 150, 70)
-
-
-class LossCurves:
-    """Every point the plots show, kept apart from drawing (tests read it)."""
-
-    def __init__(self) -> None:
-        self.batch_x: list[float] = []
-        self.batch_smoothed: list[float] = []
-        self.epoch_x: list[int] = []
-        self.train_loss: list[float] = []
-        self.val_x: list[int] = []
-        self.val_loss: list[float] = []
-        self.val_metric: list[float] = []
-        self._ema = math.nan
-
-    def add_batch(self, report: BatchReport) -> None:
-        """A training batch: position in epochs, exponentially smoothed loss."""
-        self._ema = (
-            report.loss
-            if math.isnan(self._ema)
-            else SMOOTHING * self._ema + (1 - SMOOTHING) * report.loss
-        )
-        self.batch_x.append(report.epoch - 1 + (report.batch + 1) / report.n_batches)
-        self.batch_smoothed.append(self._ema)
-
-    def add_epoch(self, report: EpochReport) -> None:
-        """An epoch: training loss, and validation figures when it was validated."""
-        self.epoch_x.append(report.epoch)
-        self.train_loss.append(report.train_loss)
-        if not math.isnan(report.val_loss):
-            self.val_x.append(report.epoch)
-            self.val_loss.append(report.val_loss)
-            metric = report.val_accuracy if not math.isnan(report.val_accuracy) else report.val_mse
-            self.val_metric.append(metric)
 
 
 class TrainPanel(QWidget):
@@ -114,9 +76,12 @@ class TrainPanel(QWidget):
         """Human-labelled steps of the dataset now (demonstrations + take-overs)."""
         self.corrections = False
         """True when the dataset holds correction episodes."""
-        self.rounds: list[tuple[int, float, bool]] = []
-        """(labels, evaluated mean return, trained with corrections) per evaluated training."""
         self._labels_at_start = (0, False)
+        self.auto_state = ""
+        """Automatic retrain (docs/dagger.md): "" idle, "stopping" (the round's recording
+        merges), "reloading" (the dataset is read again), "training" (then Correct resumes)."""
+        self._corrections_seen = 0
+        """Correction episodes saved since Correct was switched on."""
         self._build()
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
 
@@ -204,73 +169,30 @@ class TrainPanel(QWidget):
             buttons.addWidget(b)
         buttons.addWidget(QLabel("hand back after"))
         buttons.addWidget(self.holdoff)
+        self.retrain_every = _spin(0, 10_000, 0)
+        self.retrain_every.setSpecialValueText("off")
+        self.retrain_every.setSuffix(" corrections")
+        self.retrain_every.setToolTip(
+            "Correct mode: after this many correction episodes, train on every demonstration "
+            "plus every take-over step, evaluate, and let the new policy go on correcting "
+            "(the next round); off: click Pretrain yourself"
+        )
+        auto_row = QHBoxLayout()
+        auto_row.addWidget(QLabel("Retrain after"))
+        auto_row.addWidget(self.retrain_every)
+        auto_row.addStretch(1)
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
         self.eta_label = QLabel("")
         self.score_label = QLabel("Record a few episodes, then click Pretrain.")
         self.score_label.setWordWrap(True)
-        # the key is in the title: a legend inside the plot hides the curves it names
-        self.loss_plot = pg.PlotWidget(
-            title=(
-                "Loss: <span style='color:#96b4e6'>batch</span> · "
-                "<span style='color:#1e5ac8'>train</span> · "
-                "<span style='color:#dc5a1e'>validation</span>"
-            )
-        )
-        self.loss_plot.setBackground("w")
-        self.loss_plot.setLabel("bottom", "epoch")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.batch_curve = self.loss_plot.plot(
-            pen=pg.mkPen((150, 180, 230), width=1), name="train (per batch, smoothed)"
-        )
-        # markers in their curve's colour (pyqtgraph's default marker fill is navy for all)
-        self.train_curve = self.loss_plot.plot(
-            pen=pg.mkPen(TRAIN_COLOUR, width=2),
-            symbol="o",
-            symbolSize=5,
-            symbolBrush=TRAIN_COLOUR,
-            symbolPen=TRAIN_COLOUR,
-            name="train (epoch)",
-        )
-        self.val_curve = self.loss_plot.plot(
-            pen=pg.mkPen(VAL_COLOUR, width=2),
-            symbol="s",
-            symbolSize=6,
-            symbolBrush=VAL_COLOUR,
-            symbolPen=VAL_COLOUR,
-            name="validation",
-        )
-        self.metric_plot = pg.PlotWidget(title="Validation accuracy")
-        self.metric_plot.setBackground("w")
-        self.metric_plot.setLabel("bottom", "epoch")
-        self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.metric_curve = self.metric_plot.plot(
-            pen=pg.mkPen(METRIC_COLOUR, width=2),
-            symbol="o",
-            symbolSize=5,
-            symbolBrush=METRIC_COLOUR,
-            symbolPen=METRIC_COLOUR,
-        )
-        # the learning curve over rounds of corrections (docs/dagger.md)
-        self.rounds_plot = pg.PlotWidget(
-            title=(
-                "Return per round: <span style='color:#607d8b'>plain BC</span> · "
-                "<span style='color:#ef6c00'>with corrections</span>"
-            )
-        )
-        self.rounds_plot.setBackground("w")
-        self.rounds_plot.setLabel("bottom", "human-labelled steps")
-        self.rounds_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.bc_points = self.rounds_plot.plot(
-            pen=None, symbol="s", symbolSize=9, symbolBrush=(96, 125, 139)
-        )
-        self.round_curve = self.rounds_plot.plot(
-            pen=pg.mkPen((239, 108, 0), width=2), symbol="o", symbolSize=7,
-            symbolBrush=(239, 108, 0),
-        )  # fmt: skip
+        self.loss_plot, self.batch_curve, self.train_curve, self.val_curve = loss_plot()
+        self.metric_plot, self.metric_curve = metric_plot()
+        self.rounds_plot = RoundsPlot()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addLayout(auto_row)
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
         row.addWidget(self.eta_label)
@@ -467,25 +389,23 @@ class TrainPanel(QWidget):
         )
         self.eta_label.setText("done" if not partial else "cancelled")
         labels, corrected = self._labels_at_start
-        self.rounds.append((labels, result.mean_return, corrected))
-        self._draw_rounds()
+        self.rounds_plot.add(labels, result.mean_return, corrected)
         self.evaluated.emit(result)
 
     def set_labels(self, labels: int, corrections: bool) -> None:
         """The dataset's human-labelled steps now, and whether it holds corrections."""
         self.labels, self.corrections = int(labels), bool(corrections)
+        self._auto_dataset_ready()
 
-    def _draw_rounds(self) -> None:
-        plain = [(x, y) for x, y, c in self.rounds if not c]
-        rounds = sorted((x, y) for x, y, c in self.rounds if c)
-        if plain:
-            self.bc_points.setData([x for x, _ in plain], [y for _, y in plain])
-        if rounds:
-            self.round_curve.setData([x for x, _ in rounds], [y for _, y in rounds])
+    @property
+    def rounds(self) -> list[tuple[int, float, bool]]:
+        """(labels, evaluated mean return, trained with corrections) per evaluated training."""
+        return self.rounds_plot.rounds
 
     def show_failed(self, _title: str, message: str) -> None:
         """Training failed (the error channel shows the dialog)."""
         self.score_label.setText(f"Training failed: {message}")
+        self.auto_state = ""  # no new policy: Correct stays off
 
     def show_done(self) -> None:
         """The job is over: Pretrain again."""
@@ -494,6 +414,10 @@ class TrainPanel(QWidget):
         self._redraw()
         self.pretrain_button.setEnabled(self.dataset is not None)
         self.cancel_button.setEnabled(False)
+        if self.auto_state == "training":  # the round's policy is trained and scored
+            self.auto_state = ""
+            if self.result is not None and not self.result.cancelled:
+                self.correct_button.setChecked(True)  # it corrects the next round
 
     def _redraw(self) -> None:
         """Redraw the plots on a timer (not per point)."""
@@ -519,8 +443,35 @@ class TrainPanel(QWidget):
             self.correct_button.setChecked(False)
         self.watch_requested.emit(self.result.policy if on and self.result else None)
 
+    # -- automatic retrain per round ------------------------------------------------------------
+
+    def episode_saved(self, kind: str) -> None:
+        """An episode of this `kind` was saved; the Nth correction of a round retrains."""
+        n = self.retrain_every.value()
+        if not (n and kind == "correction" and self.correct_button.isChecked()):
+            return
+        self._corrections_seen += 1
+        if self._corrections_seen >= n and not self.auto_state and not self.running:
+            self.auto_state = "stopping"
+            self.score_label.setText(
+                f"{self._corrections_seen} corrections: saving the round, then retraining..."
+            )
+            self.correct_button.setChecked(False)  # stops recording: the journal merges
+
+    def set_recording(self, recording: bool) -> None:
+        """Whether the app records now (the round's file is merged once it stops)."""
+        if self.auto_state == "stopping" and not recording:
+            self.auto_state = "reloading"
+
+    def _auto_dataset_ready(self) -> None:
+        """The merged dataset was read again (`set_labels`): train on it."""
+        if self.auto_state == "reloading":
+            self.auto_state = "training"
+            QTimer.singleShot(0, self.start_training)  # after the window has shown the dataset
+
     def _on_correct_toggled(self, on: bool) -> None:
         if on:
+            self._corrections_seen = 0
             self.watch_button.setChecked(False)
         self.correct_requested.emit(self.result.policy if on and self.result else None)
 
