@@ -138,6 +138,73 @@ def shoot_training_and_replay(folder: Path) -> None:
     close(app, w)
 
 
+def shoot_correction(folder: Path) -> None:
+    """Correct mode while the human has taken over, then Replay of a correction episode."""
+    from PyQt6.QtCore import QEvent, Qt
+    from PyQt6.QtGui import QKeyEvent
+    from PyQt6.QtWidgets import QApplication
+
+    import bc
+    from bc.interactive import DisagreementGate, TrainSettings
+    from bc.trainer import History
+    from recorder_app.errors_ui import ErrorChannel
+    from recorder_app.main_window import MainWindow
+    from recorder_app.session import Session, SessionOptions
+    from recorder_app.shortcuts import load_shortcuts
+    from recorder_app.state import TrainResult
+
+    app = QApplication.instance() or QApplication([])
+    dataset = folder / "corrections.npz"
+    model = bc.dagger(dataset, "CartPole-v1", "bc.experts:cartpole_balance", rounds=1,
+                      episodes_per_round=2, demos=2, n_eval_episodes=1,
+                      gate=DisagreementGate(patience=1, handback=3),
+                      train=TrainSettings(n_epochs=40))  # fmt: skip
+    options = SessionOptions(env_id="CartPole-v1", dataset=dataset, countdown=0, seed=11, fps=30,
+                             gamepads=False, list_envs=False)  # fmt: skip
+    w: Any = MainWindow(Session(options), load_shortcuts(), ErrorChannel())
+    w.resize(1280, 760)
+    w.show()
+    w.session.start()
+    wait_until(app, lambda: w.session.player.human is not None)
+    wait_until(app, lambda: w.dataset_panel.table.rowCount() == 4)
+    panel, status = w.train_panel, lambda: w.session.recording.last_status
+    panel.set_policy(TrainResult(model, dataset.with_suffix(".zip"), History(), False))
+    panel.holdoff.setValue(0.0)
+    panel.retrain_every.setValue(3)
+    w.train_dock.raise_()
+
+    def key(kind: QEvent.Type) -> None:
+        QApplication.sendEvent(w.view, QKeyEvent(kind, Qt.Key.Key_Left,
+                                                 Qt.KeyboardModifier.NoModifier))  # fmt: skip
+
+    panel.correct_button.click()
+    wait_until(app, lambda: status().recording and status().control == "policy")
+    pause(app, 0.8)
+    for hold, free in ((0.08, 0.7), (0.08, 0.0)):  # two take-overs: the second one held
+        key(QEvent.Type.KeyPress)
+        wait_until(app, lambda: status().control == "human")
+        pause(app, hold)
+        if free:
+            key(QEvent.Type.KeyRelease)
+            pause(app, free)
+    w.grab().save(str(OUT / "correct_takeover.png"))
+    key(QEvent.Type.KeyRelease)
+    panel.correct_button.click()
+    wait_until(app, lambda: not w.session.recording.active)
+    data = bc.load(dataset)
+    index = next(i for i in range(data.n_episodes) if data.episode_kind[i] == "correction")
+    w.dataset_dock.raise_()
+    w.replay_episode(index)
+    replay = w.replay_panel
+    wait_until(app, lambda: replay.check is not None and replay.index == index)
+    took = data.interventions[data.episode_slice(index)]
+    replay.seek(int(took.nonzero()[0][0]))
+    wait_until(app, lambda: replay.shown_step == replay.step)
+    pause(app, 0.3)
+    w.grab().save(str(OUT / "replay_correction.png"))
+    close(app, w)
+
+
 def shoot_pad_tester() -> None:
     """The key map editor's live gamepad tester, with an SDL virtual controller held."""
     from PyQt6.QtWidgets import QApplication
@@ -172,16 +239,19 @@ def shoot_pad_tester() -> None:
 def main() -> None:
     """Take every screenshot into docs/screenshots/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument("--only", choices=["dagger"], help="take only these screenshots")
+    args = parser.parse_args()
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ["QT_QPA_PLATFORM"] = "xcb" if os.environ.get("DISPLAY") else "offscreen"
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
-        shoot("CartPole-v1", "main_window_cartpole", Path(tmp), 6, "Right", train=True)
-        shoot("LunarLander-v3", "main_window_lunarlander", Path(tmp), 4, None)
-        shoot_pad_tester()
+        if args.only is None:
+            shoot("CartPole-v1", "main_window_cartpole", Path(tmp), 6, "Right", train=True)
+            shoot("LunarLander-v3", "main_window_lunarlander", Path(tmp), 4, None)
+            shoot_pad_tester()
+        shoot_correction(Path(tmp))
     from PyQt6.QtWidgets import QApplication
 
     from recorder_app.app import tear_down
