@@ -176,25 +176,54 @@ class ReplayWorker(QObject):
         n = len(replay)
         captions = None
         if options.overlay:
-            rows = data.episode_slice(replay.index)
-            actions, rewards = data.actions[rows], data.rewards[rows]
-            returns = np.cumsum(rewards)
-            predicted = self._predicted
-            captions = [
-                caption_lines(
-                    min(i, len(actions) - 1),
-                    len(actions),
-                    describe(_plain(actions[min(i, len(actions) - 1)])),
-                    describe(_plain(predicted[min(i, len(predicted) - 1)]))
-                    if predicted is not None and len(predicted)
-                    else None,
-                    float(returns[min(i, len(returns) - 1)]) if len(returns) else 0.0,
-                )
-                for i in range(n)
-            ]
+            captions = episode_captions(data, replay.index, n, self._predicted, describe)
         frames = prepare_frames((replay.frame(i) for i in range(n)), options, captions)
         written = export_frames(frames, path, fps=fps)
         self.exported.emit(str(written))
+
+
+def episode_captions(
+    data: DatasetArrays,
+    index: int,
+    n_frames: int,
+    predicted: np.ndarray | None = None,
+    describe: Callable[[Any], str] = str,
+) -> list[list[str]]:
+    """The export caption of each of `n_frames` frames of episode `index`.
+
+    A correction episode says who was in control at each step, and its "policy" is what the
+    policy proposed when it was recorded (`policy_actions`); other episodes show `predicted`
+    (a loaded policy's actions) when given.
+    """
+    rows = data.episode_slice(index)
+    actions, rewards = data.actions[rows], data.rewards[rows]
+    returns = np.cumsum(rewards)
+    driven = data.is_interactive and str(data.episode_kind[index]) != "demonstration"
+    took = np.asarray(data.interventions[rows], dtype=bool) if driven else None
+    proposals = data.policy_actions[rows] if driven else predicted
+    captions = []
+    for frame in range(n_frames):
+        i = min(frame, len(actions) - 1)
+        human = describe(_plain(actions[i]))
+        policy = None
+        if proposals is not None and len(proposals):
+            row = proposals[min(i, len(proposals) - 1)]
+            policy = "—" if driven and _no_proposal(row) else describe(_plain(row))
+        if took is not None and not took[i]:
+            human = "—"
+        lines = caption_lines(
+            i, len(actions), human, policy, float(returns[i]) if len(returns) else 0.0
+        )
+        if took is not None:
+            lines[0] += "   YOU in control" if took[i] else "   policy in control"
+        captions.append(lines)
+    return captions
+
+
+def _no_proposal(row: np.ndarray) -> bool:
+    """True for the stored "no proposal" marker (-1 / NaN)."""
+    a = np.asarray(row)
+    return bool(np.isnan(a).any()) if a.dtype.kind == "f" else bool((a < 0).any())
 
 
 def _plain(action: Any) -> Any:

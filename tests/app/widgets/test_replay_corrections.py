@@ -66,3 +66,39 @@ def test_replay_of_a_correction_shows_who_drove_and_the_policy_beside_the_human(
     x = int((policy_step + 0.5) * strip.width() / len(took))
     assert image.pixelColor(x, strip.height() // 2).green() == 230
     qtbot.mouseClick(panel.forward_button, Qt.MouseButton.LeftButton)
+
+
+def test_export_captions_of_a_correction_say_who_drove(open_window, qtbot, corrected_dataset):
+    from PIL import Image
+
+    from recorder_app.workers.replay_worker import episode_captions
+
+    data = bc.load(corrected_dataset)
+    index = int(np.flatnonzero(data.episode_kind == "correction")[0])
+    rows = data.episode_slice(index)
+    took = data.interventions[rows]
+    n = int(data.episode_lengths[index])
+    captions = episode_captions(data, index, n)
+    human_step, policy_step = int(np.flatnonzero(took)[0]), int(np.flatnonzero(~took)[0])
+    first, second = captions[human_step]
+    assert first.endswith("YOU in control")
+    assert second == (
+        f"human: {data.actions[rows][human_step, 0]}   "
+        f"policy: {data.policy_actions[rows][human_step, 0]}"
+    )
+    first, second = captions[policy_step]
+    assert first.endswith("policy in control") and second.startswith("human: —   policy: ")
+    demo = episode_captions(data, 0, 3)  # a demonstration: as before, no control, no policy
+    assert demo[0][1] == f"human: {data.actions[0, 0]}" and "control" not in demo[0][0]
+    # the panel's export writes every frame of the episode with its caption band
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=corrected_dataset)
+    qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == data.n_episodes, timeout=10_000)
+    win.replay_episode(index)
+    panel = win.replay_panel
+    qtbot.waitUntil(lambda: panel.check is not None and panel.index == index, timeout=20_000)
+    panel.export_overlay.setChecked(True)
+    target = corrected_dataset.with_name("correction.gif")
+    panel.export(target)
+    qtbot.waitUntil(lambda: "Exported" in panel.status_label.text(), timeout=60_000)
+    with Image.open(target) as gif:
+        assert gif.n_frames == n and gif.size[1] > 400  # CartPole's 400 rows plus the band
