@@ -466,12 +466,14 @@ class TrainPanel(QWidget):
     def _auto_dataset_ready(self) -> None:
         """The merged dataset was read again (`set_labels`): train on it."""
         if self.auto_state == "reloading":
-            self.auto_state = "training"
-            QTimer.singleShot(0, self.start_training)  # after the window has shown the dataset
+            self.auto_state = "" if self.running else "training"  # a Pretrain click came first
+            if self.auto_state:
+                QTimer.singleShot(0, self.start_training)  # after the window has shown the dataset
 
     def _on_correct_toggled(self, on: bool) -> None:
         if on:
             self._corrections_seen = 0
+            self.auto_state = ""  # switched on (by hand or by the retrain): a new round
             self.watch_button.setChecked(False)
         self.correct_requested.emit(self.result.policy if on and self.result else None)
 
