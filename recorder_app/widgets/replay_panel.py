@@ -253,7 +253,7 @@ class ReplayPanel(QWidget):
             proposal = _proposal(self.proposals[i])
             shown = "—" if proposal is None else self.describe(_plain(proposal))
             human = played if control == "human" else "—"
-            who = "YOU in control" if control == "human" else "policy in control"
+            who = "human in control" if control == "human" else "policy in control"
             parts.append(f"human: {human} · policy: {shown} · {who}")
         else:
             parts.append(f"human {played}")

@@ -215,7 +215,7 @@ def episode_captions(
             i, len(actions), human, policy, float(returns[i]) if len(returns) else 0.0
         )
         if took is not None:
-            lines[0] += "   YOU in control" if took[i] else "   policy in control"
+            lines[0] += "   human in control" if took[i] else "   policy in control"
         captions.append(lines)
     return captions
 

@@ -51,7 +51,7 @@ def test_replay_of_a_correction_shows_who_drove_and_the_policy_beside_the_human(
     human = panel.describe(int(data.actions[rows][human_step, 0]))
     proposed = panel.describe(int(data.policy_actions[rows][human_step, 0]))
     assert human != proposed  # the gate took over where they disagreed
-    assert f"human: {human} · policy: {proposed} · YOU in control" in text
+    assert f"human: {human} · policy: {proposed} · human in control" in text
     assert panel.view.control() == "human"  # the orange border on the frame
     panel.seek(policy_step)
     qtbot.waitUntil(lambda: panel.shown_step == policy_step, timeout=10_000)
@@ -81,7 +81,7 @@ def test_export_captions_of_a_correction_say_who_drove(open_window, qtbot, corre
     captions = episode_captions(data, index, n)
     human_step, policy_step = int(np.flatnonzero(took)[0]), int(np.flatnonzero(~took)[0])
     first, second = captions[human_step]
-    assert first.endswith("YOU in control")
+    assert first.endswith("human in control")
     assert second == (
         f"human: {data.actions[rows][human_step, 0]}   "
         f"policy: {data.policy_actions[rows][human_step, 0]}"
