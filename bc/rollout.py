@@ -14,9 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 import gymnasium as gym
 import numpy as np
 
+from bc.data.trajectory import Episode, EpisodeSummary
 from bc.errors import ExpertError
 from bc.spaces import action_to_array, env_action, obs_to_row
-from bc.trajectory import Episode, EpisodeSummary
 
 
 @runtime_checkable
@@ -319,7 +319,7 @@ class EpisodeCollector:
         """Interventions, policy proposals, kind and round ({} for a plain demonstration)."""
         if not self._interventions and not self.episode_kind:
             return {}
-        from bc.storage import no_policy_action
+        from bc.data.arrays import no_policy_action
 
         actions = np.stack(self._actions)
         if len(self._interventions) != len(self._actions):

@@ -61,7 +61,7 @@ def _loaded_after(imports: str, prefixes: tuple[str, ...]) -> list[str]:
 
 def test_importing_bc_loads_no_qt():
     imports = (
-        "import bc, bc.storage, bc.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli, "
+        "import bc, bc.storage, bc.data.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli, "
         "bc.train.policies, bc.train.loop, bc.evaluation, bc.train.model, bc.rollout"
     )
     assert _loaded_after(imports, ("PyQt", "pyqtgraph", "recorder_app")) == []

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bc import storage
 from bc.cli.options import (
     EnvChoice,
     add_env_options,
@@ -21,6 +20,7 @@ from bc.cli.options import (
     require_env,
     sb3_progress_callback,
 )
+from bc.data.archive import load
 from bc.errors import BCError, EnvError, UsageError
 
 
@@ -258,7 +258,7 @@ def _first_metadata(datasets: list[str]) -> dict[str, Any]:
     """The metadata of the first dataset named (the env to evaluate in comes from it)."""
     from bc.sources import expand
 
-    return storage.load(expand(datasets)[0], check_images=False).metadata
+    return load(expand(datasets)[0], check_images=False).metadata
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -369,7 +369,7 @@ def _eval(args: argparse.Namespace) -> int:
     from bc.train.policies import Policy
 
     policy = Policy.load(args.policy, max_bytes=args.max_policy_mb << 20)
-    metadata = storage.load(args.dataset, check_images=False).metadata if args.dataset else None
+    metadata = load(args.dataset, check_images=False).metadata if args.dataset else None
     choice = env_choice(args, metadata)
     if choice is None:
         raise UsageError("eval needs an env: give --env ID (or --dataset recorded in it)")

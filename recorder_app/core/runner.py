@@ -17,12 +17,12 @@ import gymnasium as gym
 import numpy as np
 from psygnal import Signal
 
+from bc.data.archive import normalise_path
+from bc.data.recorder import Recorder
+from bc.data.trajectory import EpisodeSummary
 from bc.envs import make_env
 from bc.errors import BCError
-from bc.recorder import Recorder
 from bc.rollout import Describes, Expert, HasInput, HasTakeover, Rollout
-from bc.storage import normalise_path
-from bc.trajectory import EpisodeSummary
 from recorder_app.core.errors import one_line
 from recorder_app.core.mailbox import Mailbox
 from recorder_app.core.pacing import RenderPacer, StepRate, clamp_fps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.core.runner import EnvRunner
 from recorder_app.core.seeds import EpisodeSeeds
 from recorder_app.state import COUNTDOWN, IDLE, PAUSED, RUNNING, WAITING, RecordingRequest
@@ -81,7 +81,7 @@ def test_recorded_seeds_start_at_the_seed_whatever_practice_ran(tmp_path):
     runner.toggle_recording(RecordingRequest(tmp_path / "d.npz", append=False))
     tick(runner, clock, 2 * STEPS)
     runner.stop_recording()
-    data = storage.load(tmp_path / "d.npz")
+    data = load(tmp_path / "d.npz")
     assert list(data.episode_seeds[:2]) == [7, 8]
     assert list(data.episode_lengths[:2]) == [STEPS, STEPS]
     assert np.all(data.actions == 1)
@@ -112,7 +112,7 @@ def test_countdown_then_running_on_the_fake_clock(tmp_path):
     assert tick(runner, clock) == 1
     runner.shutdown(keep_partial=True)
     assert not runner.alive
-    assert storage.load(tmp_path / "c.npz").n_episodes == 1
+    assert load(tmp_path / "c.npz").n_episodes == 1
 
 
 def test_pause_single_step_and_turn_by_turn():
@@ -144,7 +144,7 @@ def test_discard_restarts_from_the_same_seed_and_end_keeps_a_truncated_episode(t
     tick(runner, clock, 2)
     runner.end_episode()
     runner.stop_recording()
-    data = storage.load(tmp_path / "r.npz")
+    data = load(tmp_path / "r.npz")
     assert list(data.episode_seeds) == [40] and list(data.episode_lengths) == [2]
     assert not data.episode_terminated[0]
 
@@ -232,7 +232,7 @@ def test_turn_by_turn_held_key_does_not_run_into_the_next_episode(tmp_path):
     pusher.held = True
     assert tick(runner, clock, 2) == 2
     runner.stop_recording(keep_partial=False)
-    data = storage.load(tmp_path / "t.npz")
+    data = load(tmp_path / "t.npz")
     assert data.n_episodes == 1  # the partial second episode was dropped on stop
 
 

@@ -3,63 +3,36 @@
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from bc import __version__, journal, recovery, storage
-from bc.errors import BCError, DatasetError, DatasetWriteError, SpaceMismatchError
-from bc.images import (
+from bc.data import journal, recovery
+from bc.data.archive import normalise_path
+from bc.data.arrays import DatasetArrays
+from bc.data.destination import image_dir, open_destination
+from bc.data.editing import merge_journal
+from bc.data.images import (
     IMAGE_EXTENSION,
-    claim_folder,
-    default_image_folder,
-    frame_numbers,
-    read_image,
     resolve_image_path,
-    write_image,
 )
-from bc.lock import DatasetLock
+from bc.data.lock import DatasetLock
+from bc.data.open_episode import OpenEpisode
+from bc.data.trajectory import EpisodeSummary
+from bc.data.writer import EpisodeWriter, ErrorCallback, PendingEpisode, SavedCallback
+from bc.errors import BCError, DatasetError
 from bc.spaces import (
     action_to_array,
     check_supported,
-    describe_space,
     is_image_space,
     obs_to_row,
 )
-from bc.trajectory import Episode, EpisodeSummary
 
 log = logging.getLogger(__name__)
-
-ErrorCallback = Callable[[str], None]
-SavedCallback = Callable[[EpisodeSummary], None]
-
-
-@dataclass
-class _OpenEpisode:
-    """The episode being recorded: rows so far, and the image files it wrote."""
-
-    seed: int
-    started: float
-    obs: list[Any] = field(default_factory=list)
-    actions: list[np.ndarray] = field(default_factory=list)
-    rewards: list[float] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    last_obs: Any = None
-    """The last observation seen, as given to `add_step` (the final one's stand-in)."""
-    latency: list[float] = field(default_factory=list)
-    interventions: list[bool] = field(default_factory=list)
-    """Per step: a human/gate was in control (only kept when some step said so or not)."""
-    policy_actions: list[np.ndarray | None] = field(default_factory=list)
-    interactive: bool = False
-    """True once a step was given `intervention` or `policy_action` (docs/dagger.md)."""
-
 
 _DESTINATION_STATE = (
     "path",
@@ -74,56 +47,11 @@ _DESTINATION_STATE = (
 """What `Recorder.relocate` changes, and puts back when the new destination fails."""
 
 
-@dataclass(eq=False)
-class _PendingEpisode:
-    """An ended episode on its way to the journal; kept until its file is safely written."""
-
-    episode: Episode
-    summary: EpisodeSummary
-
-
-class _Writer:
-    """One FIFO thread that writes image files and commits episodes, in submission order.
-
-    The queue is bounded, so a recorder outrunning the disk slows down instead of filling memory.
-    """
-
-    def __init__(self, maxsize: int = 512) -> None:
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize)
-        self._thread = threading.Thread(target=self._run, name="bc-recorder-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, task: Callable[[], None]) -> None:
-        """Queue a task; blocks while the queue is full."""
-        self._queue.put(task)
-
-    def flush(self) -> None:
-        """Wait until every queued task has run."""
-        self._queue.join()
-
-    def close(self) -> None:
-        """Run what is queued, then stop the thread."""
-        self._queue.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            task = self._queue.get()
-            try:
-                if task is None:
-                    return
-                task()
-            except Exception:  # tasks report their own errors; never die
-                log.exception("recorder writer task failed")
-            finally:
-                self._queue.task_done()
-
-
 class Recorder:
     """Record episodes step by step into an SB2 expert dataset that survives a crash.
 
     Each ended episode goes to a journal file beside the archive (one small write, whatever the
-    dataset's size); `close()` folds the journal into the archive. After a crash, `storage.load`
+    dataset's size); `close()` folds the journal into the archive. After a crash, `bc.load`
     and the next `Recorder(..., append=True)` recover every ended episode.
 
     Args:
@@ -166,7 +94,7 @@ class Recorder:
     ) -> None:
         check_supported(observation_space, "observation")
         check_supported(action_space, "action")
-        self.path = storage.normalise_path(save_path).absolute()
+        self.path = normalise_path(save_path).absolute()
         self.observation_space = observation_space
         self.action_space = action_space
         self.images = is_image_space(observation_space)
@@ -175,14 +103,8 @@ class Recorder:
         self._image_folder = Path(image_folder) if image_folder is not None else None
         self._on_error = on_error
         self._on_saved = on_saved
-        self._lock = threading.Lock()
-        self._errors: list[str] = []
-        self._pending: list[_PendingEpisode] = []
-        self._commit_lock = threading.Lock()  # one writer of journal parts at a time
-        self._failed_frames: dict[Path, np.ndarray] = {}
-        self._crcs: dict[Path, int] = {}
         self._backup_pending = False
-        self._open: _OpenEpisode | None = None
+        self._open: OpenEpisode | None = None
         self._closed = False
         self._extra_metadata = dict(metadata or {})
         self.n_episodes = 0
@@ -199,81 +121,29 @@ class Recorder:
         except BaseException:
             self._file_lock.release()
             raise
-        self._writer = _Writer()
+        self._writer = EpisodeWriter(self, on_error, self._episode_saved)
 
     # -- set-up ---------------------------------------------------------------------------
 
     def _set_up(self, append: bool) -> None:
         """Set up the destination (lock held): repair, check writes, open or replace, claim."""
-        storage.check_writable(self.path.parent)
-        recovery.repair(self.path)
-        existing = self.path.exists() or bool(journal.all_parts(self.path))
-        stored = recovery.stored_image_paths([self.path, *journal.all_parts(self.path)])
-        if self.images and self._image_folder is None:
-            inherited = stored if append else []
-            self._image_folder = Path(self._default_folder(inherited))
-        self.metadata = self._build_metadata(self._extra_metadata)
-        if append and existing:
-            self._open_existing()
-        else:
-            self._start_new()
-        if self.images:
-            folder = self._image_dir()
-            if folder != self.path.parent:
-                storage.check_writable(folder)
-            own = any(resolve_image_path(p, self.path.parent).parent == folder for p in stored[:1])
-            claim_folder(folder, self.path, own_frames=own)
-            numbers = frame_numbers(folder)
-            self._next_image = max(self._next_image, max(numbers) + 1 if numbers else 0)
-
-    def _default_folder(self, stored: list[str]) -> str:
-        """The dataset's image folder: the one its frames are in, else `<stem>_images`."""
-        if stored:
-            parent = Path(stored[0]).parent
-            if not parent.is_absolute() and len(parent.parts) == 1 and parent.parts[0] != "..":
-                return str(parent)
-        return default_image_folder(self.path)
-
-    def _build_metadata(self, extra: dict[str, Any] | None) -> dict[str, Any]:
-        meta: dict[str, Any] = {
-            "format_version": storage.FORMAT_VERSION,
-            "observation_space": describe_space(self.observation_space),
-            "action_space": describe_space(self.action_space),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "writer": f"demo-recorder {__version__}",
-        }
-        if self.images:
-            meta["image_folder"] = str(self._image_folder)
-            meta["image_format"] = "png"
-        meta.update(extra or {})
-        return meta
-
-    def _start_new(self) -> None:
-        """Begin a fresh dataset; an existing one (and its journal) is set aside as .bak."""
-        if recovery.move_to_backup(self.path):
-            self._backup_pending = True
-            log.warning(
-                "%s existed; kept as %s until this recording saves an episode",
-                self.path,
-                recovery.backup_path(self.path),
-            )
-
-    def _open_existing(self) -> None:
-        """Continue an existing dataset: recover its journal, check its spaces fit."""
-        data = storage.merge_journal(self.path)
-        problems = storage.space_problems(data, self.observation_space, self.action_space)
-        if problems:
-            raise SpaceMismatchError(f"cannot append to {self.path}: " + "; ".join(problems))
-        merged = {k: v for k, v in data.metadata.items() if k != "journal_merged"}
-        merged.update({k: v for k, v in self.metadata.items() if k not in ("created",)})
-        self.metadata = merged
-        self.n_episodes = data.n_episodes
-        self.n_steps = data.n_steps
-        self._next_image = max(self.n_steps, _highest_number(data.obs) + 1) if data.is_image else 0
+        opened = open_destination(
+            self.path,
+            self.observation_space,
+            self.action_space,
+            image_folder=self._image_folder,
+            metadata=self._extra_metadata,
+            append=append,
+        )
+        self._image_folder = opened.image_folder
+        self.metadata = opened.metadata
+        self.n_episodes = opened.n_episodes
+        self.n_steps = opened.n_steps
+        self._next_image = opened.next_image
+        self._backup_pending = opened.backup_pending
 
     def _image_dir(self) -> Path:
-        folder = self._image_folder or Path(default_image_folder(self.path))
-        return folder if folder.is_absolute() else self.path.parent / folder
+        return image_dir(self.path, self._image_folder)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -295,8 +165,7 @@ class Recorder:
     @property
     def errors(self) -> list[str]:
         """Write errors reported so far (cleared by `flush` once the retries succeed)."""
-        with self._lock:
-            return list(self._errors)
+        return self._writer.errors
 
     # -- recording ------------------------------------------------------------------------
 
@@ -310,7 +179,7 @@ class Recorder:
         self._check_open()
         if self.episode_in_progress:
             self.discard_episode()
-        self._open = _OpenEpisode(seed=-1 if seed is None else int(seed), started=time.monotonic())
+        self._open = OpenEpisode(seed=-1 if seed is None else int(seed), started=time.monotonic())
 
     def add_step(
         self,
@@ -346,23 +215,22 @@ class Recorder:
         row = obs_to_row(self.observation_space, obs)
         action_row = action_to_array(self.action_space, action)
         ep.last_obs = row
+        stored: Any = row
         if self.images:
             step = self._next_image + len(ep.rewards)
             target = self._image_dir() / f"{step}{IMAGE_EXTENSION}"
-            self._writer.submit(_ImageTask(self, target, row))
-            ep.obs.append(self._stored_image_path(target))
-        else:
-            ep.obs.append(row)
-        ep.actions.append(action_row)
-        ep.rewards.append(float(reward))
-        ep.times.append(time.monotonic() - ep.started if t is None else float(t))
-        ep.latency.append(float("nan") if latency is None else float(latency))
-        ep.interventions.append(bool(intervention))
-        ep.policy_actions.append(
-            None if policy_action is None else action_to_array(self.action_space, policy_action)
+            self._writer.write_frame(target, row)
+            stored = self._stored_image_path(target)
+        ep.add(
+            stored,
+            action_row,
+            reward,
+            t,
+            latency,
+            intervention,
+            policy_action,
+            lambda a: action_to_array(self.action_space, a),
         )
-        if intervention is not None or policy_action is not None:
-            ep.interactive = True
 
     def end_episode(self, terminated: bool = False, final_obs: Any = None) -> EpisodeSummary:
         """Close the open episode and hand it to the writer; returns at once.
@@ -389,19 +257,10 @@ class Recorder:
         if self.images:
             last_step = self._next_image + len(ep.rewards) - 1
             target = self._image_dir() / f"{last_step}_final{IMAGE_EXTENSION}"
-            self._writer.submit(_ImageTask(self, target, final_row))
+            self._writer.write_frame(target, final_row)
             final_row = np.array(self._stored_image_path(target), dtype=np.str_)
-        episode = Episode(
-            obs=self._stack_obs(ep.obs),
-            actions=np.stack(ep.actions),
-            rewards=np.asarray(ep.rewards, dtype=np.float64),
-            terminated=bool(terminated),
-            seed=ep.seed,
-            step_times=np.asarray(ep.times, dtype=np.float64),
-            step_latency=np.asarray(ep.latency, dtype=np.float64),
-            created=time.time(),
-            final_obs=final_row,
-            **self._interactive_fields(ep),
+        episode = ep.finish(
+            self._stack_obs(ep.obs), terminated, final_row, self.episode_kind, self.episode_round
         )
         self._open = None
         summary = EpisodeSummary(
@@ -415,10 +274,7 @@ class Recorder:
         self.n_steps += episode.length
         if self.images:
             self._next_image += episode.length
-        pending = _PendingEpisode(episode, summary)
-        with self._lock:
-            self._pending.append(pending)
-        self._writer.submit(lambda: self._commit(pending))
+        self._writer.add(PendingEpisode(episode, summary))
         return summary
 
     def discard_episode(self) -> None:
@@ -428,7 +284,7 @@ class Recorder:
         if ep is None or not self.images or not ep.obs:
             return
         paths = [resolve_image_path(str(p), self.path.parent) for p in ep.obs]
-        self._writer.submit(lambda: _unlink_all(paths))
+        self._writer.delete_files(paths)
 
     def flush(self) -> None:
         """Wait until every ended episode is on disk, retrying failed writes once.
@@ -437,19 +293,8 @@ class Recorder:
             DatasetWriteError: some episodes still could not be written (they stay in memory).
         """
         self._writer.flush()
-        with self._lock:
-            retry = list(self._pending)
-        if retry:
-            self._commit(retry[-1])  # writes them all, oldest first
-        with self._lock:
-            left = len(self._pending)
-            if not left:
-                self._errors.clear()
-            message = self._errors[-1] if self._errors else ""
-        if left:
-            raise DatasetWriteError(f"{left} episode(s) not saved yet: {message}")
 
-    def close(self, keep_partial: bool = True) -> storage.DatasetArrays | None:
+    def close(self, keep_partial: bool = True) -> DatasetArrays | None:
         """Finish: save an open episode (as truncated) or drop it, write everything, merge.
 
         Args:
@@ -480,7 +325,7 @@ class Recorder:
             if self._backup_pending:  # the episodes are durable: the backup has served
                 recovery.drop_backup(self.path)
                 self._backup_pending = False
-            return storage.merge_journal(self.path)
+            return merge_journal(self.path)
         finally:
             self._file_lock.release()
 
@@ -496,8 +341,8 @@ class Recorder:
                 new destination cannot be used; this recorder goes on as before.
         """
         self._check_open()
-        self._writer.flush()
-        new = storage.normalise_path(save_path).absolute()
+        self._writer.wait()
+        new = normalise_path(save_path).absolute()
         if new == self.path:
             raise BCError(f"{new} is the dataset being recorded; choose another location")
         saved = {name: getattr(self, name) for name in _DESTINATION_STATE}
@@ -523,9 +368,7 @@ class Recorder:
             except OSError as exc:
                 log.warning("could not restore the backup of %s yet: %s", old_path, exc)
         old_lock.release()
-        with self._lock:
-            pending = list(self._pending)
-            self._errors.clear()
+        pending = self._writer.take_unsaved()
         for item in pending:
             episode = item.episode
             if self.images:
@@ -541,8 +384,7 @@ class Recorder:
             self._open.obs = list(self._rehome(self._open.obs, old_root))
             self._next_image -= len(self._open.obs)  # add_step counts the open episode's own
         if pending:
-            last = pending[-1]
-            self._writer.submit(lambda: self._commit(last))
+            self._writer.commit_later(pending[-1])
         log.warning("recording goes on in %s (%d unsaved episode(s) moved)", new, len(pending))
 
     def _rehome(self, stored: list[Any], old_root: Path) -> np.ndarray:
@@ -550,27 +392,19 @@ class Recorder:
         out = []
         for text in stored:
             old = resolve_image_path(str(text), old_root)
-            frame = self._failed_frames.pop(old, None)
-            if frame is None:
-                frame = read_image(old)
-            if frame is None:
-                raise DatasetWriteError(f"frame {old} was lost before it could be moved")
+            frame = self._writer.recover_frame(old)
             target = self._image_dir() / f"{self._next_image}{IMAGE_EXTENSION}"
             self._next_image += 1
-            self._writer.submit(_ImageTask(self, target, frame))
+            self._writer.write_frame(target, frame)
             out.append(self._stored_image_path(target))
         return np.array(out, dtype=np.str_)
 
     def _rehome_final(self, stored: str, old_root: Path) -> np.ndarray:
         """Queue an unsaved final-observation frame for the new image folder; its new path."""
         old = resolve_image_path(stored, old_root)
-        frame = self._failed_frames.pop(old, None)
-        if frame is None:
-            frame = read_image(old)
-        if frame is None:
-            raise DatasetWriteError(f"frame {old} was lost before it could be moved")
+        frame = self._writer.recover_frame(old)
         target = self._image_dir() / f"{self._next_image - 1}_final{IMAGE_EXTENSION}"
-        self._writer.submit(_ImageTask(self, target, frame))
+        self._writer.write_frame(target, frame)
         return np.array(self._stored_image_path(target), dtype=np.str_)
 
     def abandon(self) -> int:
@@ -587,10 +421,7 @@ class Recorder:
         self._open = None
         self._writer.close()
         self._closed = True
-        with self._lock:
-            dropped = len(self._pending)
-            self._pending.clear()
-        self._failed_frames.clear()
+        dropped = self._writer.drop_unsaved()
         try:
             if self._backup_pending and not journal.all_parts(self.path):
                 recovery.restore_backup(self.path)
@@ -608,20 +439,6 @@ class Recorder:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _interactive_fields(self, ep: _OpenEpisode) -> dict[str, Any]:
-        """The episode's interactive-imitation fields ({} for a plain demonstration)."""
-        if not ep.interactive and not self.episode_kind:
-            return {}
-        template = ep.actions[0]
-        none = storage.no_policy_action(template[None], 1)[0]
-        proposals = [none if p is None else p.astype(none.dtype) for p in ep.policy_actions]
-        return {
-            "interventions": np.asarray(ep.interventions, dtype=bool),
-            "policy_actions": np.stack(proposals),
-            "kind": self.episode_kind or "correction",
-            "round": int(self.episode_round),
-        }
-
     def _check_open(self) -> None:
         if self._closed:
             raise BCError(f"recorder for {self.path} is closed")
@@ -637,60 +454,8 @@ class Recorder:
             return np.array(rows, dtype=np.str_)
         return np.stack(rows)
 
-    def _report(self, message: str) -> None:
-        with self._lock:
-            self._errors.append(message)
-        log.error("%s", message)
-        if self._on_error is not None:
-            self._on_error(message)
-
-    def _image_failed(self, target: Path, frame: np.ndarray, exc: OSError) -> None:
-        """Keep a frame the disk refused; its episode's commit retries it first."""
-        self._failed_frames[target] = frame
-        self._report(f"could not write image {target}: {exc.strerror or exc}")
-
-    def _commit(self, pending: _PendingEpisode) -> None:
-        """Write the journal files of every ended episode up to this one, oldest first.
-
-        Episodes reach the journal in the order they ended: when an earlier one could not be
-        written (a full disk), it is retried first and later ones wait behind it in memory.
-        """
-        with self._commit_lock:
-            with self._lock:
-                if pending not in self._pending:
-                    return
-                queue = self._pending[: self._pending.index(pending) + 1]
-            for item in queue:
-                if not self._write_part(item):
-                    return
-
-    def _write_part(self, pending: _PendingEpisode) -> bool:
-        """Write one episode's journal file (its images first); False when the disk refused."""
-        episode = pending.episode
-        try:
-            if self.images:
-                self._retry_images(episode)
-            part = storage.DatasetArrays.from_episodes([episode], self.metadata)
-            if self.images:
-                part = replace(
-                    part,
-                    image_crc32=self._part_crcs(list(episode.obs)),
-                    episode_final_crc32=self._part_crcs(
-                        [] if episode.final_obs is None else [episode.final_obs]
-                    ),
-                )
-            target = journal.next_part_path(self.path)
-            storage.atomic_savez(target, part.to_arrays())
-        except (OSError, DatasetWriteError) as exc:
-            self._report(f"episode not saved yet (will retry): {exc}")
-            return False
-        with self._lock:
-            if pending in self._pending:
-                self._pending.remove(pending)
-        if self.images:
-            finals = [] if episode.final_obs is None else [episode.final_obs]
-            for stored in [*episode.obs, *finals]:
-                self._crcs.pop(resolve_image_path(str(stored), self.path.parent), None)
+    def _episode_saved(self, summary: EpisodeSummary) -> None:
+        """Called by the writer once an episode is on disk: the backup has served its purpose."""
         if self._backup_pending:
             self._backup_pending = False
             try:
@@ -698,61 +463,4 @@ class Recorder:
             except OSError as exc:  # the next open finishes it (see bc.recovery)
                 log.warning("could not remove the backup of %s yet: %s", self.path, exc)
         if self._on_saved is not None:
-            self._on_saved(pending.summary)
-        return True
-
-    def _part_crcs(self, stored_paths: list[Any]) -> np.ndarray:
-        """CRC-32 of each of these frame files as written (empty when one is unknown)."""
-        crcs = [
-            self._crcs.get(resolve_image_path(str(stored), self.path.parent))
-            for stored in stored_paths
-        ]
-        if not crcs or any(c is None for c in crcs):
-            return np.zeros(0, dtype=np.uint32)
-        return np.asarray(crcs, dtype=np.uint32)
-
-    def _retry_images(self, episode: Episode) -> None:
-        failed = self._failed_frames
-        if not failed:
-            return
-        stored_paths = list(episode.obs)
-        if episode.final_obs is not None:
-            stored_paths.append(episode.final_obs)
-        for stored in stored_paths:
-            target = resolve_image_path(str(stored), self.path.parent)
-            frame = failed.get(target)
-            if frame is not None:
-                self._crcs[target] = write_image(target, frame, exclusive=True)
-                del failed[target]
-
-
-class _ImageTask:
-    """Write one frame; on failure keep it for the retry (a callable, so the queue stays FIFO)."""
-
-    __slots__ = ("frame", "recorder", "target")
-
-    def __init__(self, recorder: Recorder, target: Path, frame: np.ndarray) -> None:
-        self.recorder = recorder
-        self.target = target
-        self.frame = frame
-
-    def __call__(self) -> None:
-        try:
-            self.recorder._crcs[self.target] = write_image(self.target, self.frame, exclusive=True)
-        except OSError as exc:
-            self.recorder._image_failed(self.target, self.frame, exc)
-
-
-def _unlink_all(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-
-
-def _highest_number(stored_paths: np.ndarray) -> int:
-    """Highest numeric file stem among stored image paths (-1 when none is numeric)."""
-    best = -1
-    for p in stored_paths:
-        stem = Path(str(p)).stem
-        if stem.isdigit():
-            best = max(best, int(stem))
-    return best
+            self._on_saved(summary)
