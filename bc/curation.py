@@ -2,7 +2,7 @@
 
 The labels live in the dataset as three optional keys SB2 ignores (`episode_tags`: a JSON list
 of strings per episode, `episode_notes`: free text, `episode_flag`: int8 1 good / -1 bad /
-0 unset); `bc.storage.DatasetArrays` reads, keeps and writes them.
+0 unset); `bc.data.arrays.DatasetArrays` reads, keeps and writes them.
 """
 
 from __future__ import annotations

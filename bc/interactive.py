@@ -181,7 +181,7 @@ class TrainSettings:
 def train_on_labels(dataset: str | Path | DatasetArrays, settings: TrainSettings) -> Any:
     """Train a fresh policy on the label steps of `dataset` (the default selection)."""
     from bc.dataset import ExpertDataset
-    from bc.model import BC
+    from bc.train.model import BC
 
     kwargs: dict[str, Any] = (
         {"traj_data": dataset.to_arrays()}

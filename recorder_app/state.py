@@ -159,7 +159,7 @@ class DatasetSummary:
 
     @classmethod
     def of(cls, data: Any) -> DatasetSummary:
-        """Summarise a loaded `bc.storage.DatasetArrays`."""
+        """Summarise a loaded `bc.data.arrays.DatasetArrays`."""
         lengths = data.episode_lengths
         kinds = episode_kinds(data)
         counts = intervention_counts(data)

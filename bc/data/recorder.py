@@ -460,7 +460,7 @@ class Recorder:
             self._backup_pending = False
             try:
                 recovery.drop_backup(self.path)
-            except OSError as exc:  # the next open finishes it (see bc.recovery)
+            except OSError as exc:  # the next open finishes it (see bc.data.recovery)
                 log.warning("could not remove the backup of %s yet: %s", self.path, exc)
         if self._on_saved is not None:
             self._on_saved(summary)

@@ -257,3 +257,45 @@ def test_train_cli_takes_a_label_selection(tmp_path, capsys):
     assert "no step is a label" in capsys.readouterr().err
     assert main(["train", str(path), *common, "--labels", "all"]) == 0
     assert (tmp_path / "p.zip").is_file()
+
+
+def test_cli_takes_the_shared_env_options(tmp_path, capsys):
+    data, out = tmp_path / "grow.npz", tmp_path / "pol.zip"
+    assert main(["record", "--env", "CartPole-v1", "--expert", "bc.experts:cartpole_balance",
+                 "--episodes", "1", "--out", str(data)]) == 0  # fmt: skip
+    capsys.readouterr()
+    # no --env: the env the dataset was recorded in; --env-kwargs overrides its kwargs
+    code = main(
+        [
+            "dagger",
+            str(data),
+            "--env-kwargs",
+            '{"sutton_barto_reward": true}',
+            "--trust-env-module",
+            "--expert",
+            "bc.experts:cartpole_balance",
+            "--rounds",
+            "0",
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--eval-episodes",
+            "1",
+            "--json",
+        ]
+    )
+    assert code == 0
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["round"] == 0
+    assert line["mean_return"] <= 0  # Sutton and Barto's reward: 0 per step, -1 at the fall
+
+
+def test_cli_without_env_for_a_new_dataset_is_a_usage_error(tmp_path, capsys):
+    code = main(
+        ["dagger", str(tmp_path / "new"), "--expert", "bc.experts:cartpole_balance",
+         "--out", str(tmp_path / "p.zip")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "needs an env: give --env ID" in err
+    assert not (tmp_path / "new.npz").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 from PyQt6.QtCore import Qt
 
 from bc.data.archive import load
-from bc.trainer import History
+from bc.train.loop import History
 from recorder_app.controllers.correction import label_count, next_round
 from recorder_app.state import DatasetSummary, TrainResult
 from recorder_app.widgets.dataset_panel import row_cells
