@@ -11,40 +11,18 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from bc.data import journal, recovery
 from bc.data.archive import normalise_path
 from bc.data.arrays import DatasetArrays
-from bc.data.destination import image_dir, open_destination
+from bc.data.destination import Destination, open_destination
 from bc.data.editing import merge_journal
-from bc.data.images import (
-    IMAGE_EXTENSION,
-    resolve_image_path,
-)
-from bc.data.lock import DatasetLock
+from bc.data.images import resolve_image_path
 from bc.data.open_episode import OpenEpisode
 from bc.data.trajectory import EpisodeSummary
 from bc.data.writer import EpisodeWriter, ErrorCallback, PendingEpisode, SavedCallback
 from bc.errors import BCError, DatasetError
-from bc.spaces import (
-    action_to_array,
-    check_supported,
-    is_image_space,
-    obs_to_row,
-)
+from bc.spaces import action_to_array, check_supported, is_image_space, obs_to_row
 
 log = logging.getLogger(__name__)
-
-_DESTINATION_STATE = (
-    "path",
-    "_file_lock",
-    "_image_folder",
-    "n_episodes",
-    "n_steps",
-    "_next_image",
-    "metadata",
-    "_backup_pending",
-)
-"""What `Recorder.relocate` changes, and puts back when the new destination fails."""
 
 
 class Recorder:
@@ -94,56 +72,53 @@ class Recorder:
     ) -> None:
         check_supported(observation_space, "observation")
         check_supported(action_space, "action")
-        self.path = normalise_path(save_path).absolute()
+        path = normalise_path(save_path).absolute()
         self.observation_space = observation_space
         self.action_space = action_space
         self.images = is_image_space(observation_space)
-        if self.path.is_dir():
-            raise DatasetError(self.path, ["is a folder, expected an .npz archive"])
-        self._image_folder = Path(image_folder) if image_folder is not None else None
-        self._on_error = on_error
+        if path.is_dir():
+            raise DatasetError(path, ["is a folder, expected an .npz archive"])
         self._on_saved = on_saved
-        self._backup_pending = False
         self._open: OpenEpisode | None = None
         self._closed = False
         self._extra_metadata = dict(metadata or {})
-        self.n_episodes = 0
-        self.n_steps = 0
-        self._next_image = 0
         self.episode_kind = ""
         """Kind stored with the next ended episodes ("demonstration", "correction",
         "rollout"); "" stores interactive keys only when steps carry them (docs/dagger.md)."""
         self.episode_round = 0
         """DAgger round stored with the next ended episodes."""
-        self._file_lock = DatasetLock(self.path, "recording").acquire()
-        try:
-            self._set_up(append)
-        except BaseException:
-            self._file_lock.release()
-            raise
-        self._writer = EpisodeWriter(self, on_error, self._episode_saved)
+        folder = Path(image_folder) if image_folder is not None else None
+        self._use(self._open_destination(path, folder, append))
+        self._writer = EpisodeWriter(self._dest, on_error, self._episode_saved)
 
-    # -- set-up ---------------------------------------------------------------------------
+    # -- destination ----------------------------------------------------------------------
 
-    def _set_up(self, append: bool) -> None:
-        """Set up the destination (lock held): repair, check writes, open or replace, claim."""
-        opened = open_destination(
-            self.path,
+    def _open_destination(self, path: Path, folder: Path | None, append: bool) -> Destination:
+        return open_destination(
+            path,
             self.observation_space,
             self.action_space,
-            image_folder=self._image_folder,
+            image_folder=folder,
             metadata=self._extra_metadata,
             append=append,
         )
-        self._image_folder = opened.image_folder
-        self.metadata = opened.metadata
-        self.n_episodes = opened.n_episodes
-        self.n_steps = opened.n_steps
-        self._next_image = opened.next_image
-        self._backup_pending = opened.backup_pending
 
-    def _image_dir(self) -> Path:
-        return image_dir(self.path, self._image_folder)
+    def _use(self, dest: Destination) -> None:
+        """Record into `dest` from now on, counting on from what it holds."""
+        self._dest = dest
+        self.n_episodes = dest.n_episodes
+        self.n_steps = dest.n_steps
+        self._next_image = dest.next_image
+
+    @property
+    def path(self) -> Path:
+        """The archive being recorded into (absolute, with '.npz')."""
+        return self._dest.path
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The metadata every saved episode carries (and the merged archive)."""
+        return self._dest.metadata
 
     # -- state ----------------------------------------------------------------------------
 
@@ -217,10 +192,9 @@ class Recorder:
         ep.last_obs = row
         stored: Any = row
         if self.images:
-            step = self._next_image + len(ep.rewards)
-            target = self._image_dir() / f"{step}{IMAGE_EXTENSION}"
+            target = self._dest.frame(self._next_image + len(ep.rewards))
             self._writer.write_frame(target, row)
-            stored = self._stored_image_path(target)
+            stored = self._dest.stored_path(target)
         ep.add(
             stored,
             action_row,
@@ -255,10 +229,9 @@ class Recorder:
             ep.last_obs if final_obs is None else obs_to_row(self.observation_space, final_obs)
         )
         if self.images:
-            last_step = self._next_image + len(ep.rewards) - 1
-            target = self._image_dir() / f"{last_step}_final{IMAGE_EXTENSION}"
+            target = self._dest.frame(self._next_image + len(ep.rewards) - 1, final=True)
             self._writer.write_frame(target, final_row)
-            final_row = np.array(self._stored_image_path(target), dtype=np.str_)
+            final_row = np.array(self._dest.stored_path(target), dtype=np.str_)
         episode = ep.finish(
             self._stack_obs(ep.obs), terminated, final_row, self.episode_kind, self.episode_round
         )
@@ -316,18 +289,12 @@ class Recorder:
         self.flush()
         self._writer.close()
         self._closed = True
+        dest = self._dest
         try:
-            if self.n_episodes == 0:
-                if self._backup_pending:
-                    recovery.restore_backup(self.path)
-                    self._backup_pending = False
-                return None
-            if self._backup_pending:  # the episodes are durable: the backup has served
-                recovery.drop_backup(self.path)
-                self._backup_pending = False
-            return merge_journal(self.path)
+            dest.finish(saved=self.n_episodes > 0)
+            return merge_journal(self.path) if self.n_episodes else None
         finally:
-            self._file_lock.release()
+            dest.lock.release()
 
     def relocate(self, save_path: str | Path) -> None:
         """Go on recording into another dataset: every episode not saved yet goes there.
@@ -345,29 +312,12 @@ class Recorder:
         new = normalise_path(save_path).absolute()
         if new == self.path:
             raise BCError(f"{new} is the dataset being recorded; choose another location")
-        saved = {name: getattr(self, name) for name in _DESTINATION_STATE}
-        old_root = self.path.parent
-        self.path = new
-        self._image_folder = None
-        self.n_episodes = self.n_steps = self._next_image = 0
-        self._backup_pending = False
-        self._file_lock = DatasetLock(new, "recording")
-        try:
-            self._file_lock.acquire()
-            self._set_up(append=True)
-        except BaseException:
-            self._file_lock.release()
-            for name, value in saved.items():
-                setattr(self, name, value)
-            raise
-        old_path, old_lock = saved["path"], saved["_file_lock"]
-        old_backup = saved["_backup_pending"]
-        if old_backup:  # the old destination saved nothing: put its previous dataset back
-            try:
-                recovery.restore_backup(old_path)
-            except OSError as exc:
-                log.warning("could not restore the backup of %s yet: %s", old_path, exc)
-        old_lock.release()
+        old = self._dest
+        self._use(self._open_destination(new, None, append=True))
+        self._writer.destination = self._dest
+        old.put_back()  # when the old destination saved nothing: its previous dataset returns
+        old.lock.release()
+        old_root = old.path.parent
         pending = self._writer.take_unsaved()
         for item in pending:
             episode = item.episode
@@ -391,21 +341,17 @@ class Recorder:
         """Queue the frames of unsaved steps for the new image folder; returns their new paths."""
         out = []
         for text in stored:
-            old = resolve_image_path(str(text), old_root)
-            frame = self._writer.recover_frame(old)
-            target = self._image_dir() / f"{self._next_image}{IMAGE_EXTENSION}"
+            target = self._dest.frame(self._next_image)
+            self._writer.move_frame(resolve_image_path(str(text), old_root), target)
             self._next_image += 1
-            self._writer.write_frame(target, frame)
-            out.append(self._stored_image_path(target))
+            out.append(self._dest.stored_path(target))
         return np.array(out, dtype=np.str_)
 
     def _rehome_final(self, stored: str, old_root: Path) -> np.ndarray:
         """Queue an unsaved final-observation frame for the new image folder; its new path."""
-        old = resolve_image_path(stored, old_root)
-        frame = self._writer.recover_frame(old)
-        target = self._image_dir() / f"{self._next_image - 1}_final{IMAGE_EXTENSION}"
-        self._writer.write_frame(target, frame)
-        return np.array(self._stored_image_path(target), dtype=np.str_)
+        target = self._dest.frame(self._next_image - 1, final=True)
+        self._writer.move_frame(resolve_image_path(stored, old_root), target)
+        return np.array(self._dest.stored_path(target), dtype=np.str_)
 
     def abandon(self) -> int:
         """Stop without saving what the disk refused: drop unsaved episodes, let go of the lock.
@@ -423,12 +369,9 @@ class Recorder:
         self._closed = True
         dropped = self._writer.drop_unsaved()
         try:
-            if self._backup_pending and not journal.all_parts(self.path):
-                recovery.restore_backup(self.path)
-        except OSError as exc:
-            log.warning("could not restore the backup of %s: %s", self.path, exc)
+            self._dest.put_back(if_unsaved=True)
         finally:
-            self._file_lock.release()
+            self._dest.lock.release()
         return dropped
 
     def __enter__(self) -> Recorder:
@@ -443,12 +386,6 @@ class Recorder:
         if self._closed:
             raise BCError(f"recorder for {self.path} is closed")
 
-    def _stored_image_path(self, target: Path) -> str:
-        try:
-            return str(target.relative_to(self.path.parent))
-        except ValueError:
-            return str(target)
-
     def _stack_obs(self, rows: list[Any]) -> np.ndarray:
         if self.images:
             return np.array(rows, dtype=np.str_)
@@ -456,11 +393,6 @@ class Recorder:
 
     def _episode_saved(self, summary: EpisodeSummary) -> None:
         """Called by the writer once an episode is on disk: the backup has served its purpose."""
-        if self._backup_pending:
-            self._backup_pending = False
-            try:
-                recovery.drop_backup(self.path)
-            except OSError as exc:  # the next open finishes it (see bc.data.recovery)
-                log.warning("could not remove the backup of %s yet: %s", self.path, exc)
+        self._dest.episode_saved()
         if self._on_saved is not None:
             self._on_saved(summary)

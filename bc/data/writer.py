@@ -12,13 +12,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from bc.data import journal
 from bc.data.archive import atomic_savez
 from bc.data.arrays import DatasetArrays
+from bc.data.destination import Destination
 from bc.data.images import read_image, resolve_image_path, write_image
 from bc.data.trajectory import Episode, EpisodeSummary
 from bc.errors import DatasetWriteError
@@ -35,14 +36,6 @@ class PendingEpisode:
 
     episode: Episode
     summary: EpisodeSummary
-
-
-class Destination(Protocol):
-    """Where the writer puts episodes: read at each write, as `Recorder.relocate` changes it."""
-
-    path: Path
-    metadata: dict[str, Any]
-    images: bool
 
 
 class WriterThread:
@@ -86,7 +79,7 @@ class EpisodeWriter:
     """Write a recorder's frames and ended episodes on its `WriterThread`, crash-safely.
 
     Args:
-        destination: the dataset being recorded (path, metadata, whether obs are images).
+        destination: the dataset being recorded into (`Recorder.relocate` replaces it).
         on_error: called from the writer thread with a one-line message when a write fails.
         on_saved: called from the writer thread once an ended episode is safely on disk.
     """
@@ -97,7 +90,7 @@ class EpisodeWriter:
         on_error: ErrorCallback | None,
         on_saved: SavedCallback,
     ) -> None:
-        self._dest = destination
+        self.destination = destination
         self._on_error = on_error
         self._on_saved = on_saved
         self._lock = threading.Lock()
@@ -179,6 +172,10 @@ class EpisodeWriter:
             raise DatasetWriteError(f"frame {old} was lost before it could be moved")
         return frame
 
+    def move_frame(self, old: Path, target: Path) -> None:
+        """Queue the frame meant for `old` as `target` instead (see `recover_frame`)."""
+        self.write_frame(target, self.recover_frame(old))
+
     def drop_unsaved(self) -> int:
         """Forget every episode and frame not saved yet; returns how many episodes."""
         with self._lock:
@@ -219,7 +216,7 @@ class EpisodeWriter:
     def _write_part(self, pending: PendingEpisode) -> bool:
         """Write one episode's journal file (its images first); False when the disk refused."""
         episode = pending.episode
-        dest = self._dest
+        dest = self.destination
         try:
             if dest.images:
                 self._retry_images(episode)
@@ -250,7 +247,7 @@ class EpisodeWriter:
     def _part_crcs(self, stored_paths: list[Any]) -> np.ndarray:
         """CRC-32 of each of these frame files as written (empty when one is unknown)."""
         crcs = [
-            self._crcs.get(resolve_image_path(str(stored), self._dest.path.parent))
+            self._crcs.get(resolve_image_path(str(stored), self.destination.path.parent))
             for stored in stored_paths
         ]
         if not crcs or any(c is None for c in crcs):
@@ -265,7 +262,7 @@ class EpisodeWriter:
         if episode.final_obs is not None:
             stored_paths.append(episode.final_obs)
         for stored in stored_paths:
-            target = resolve_image_path(str(stored), self._dest.path.parent)
+            target = resolve_image_path(str(stored), self.destination.path.parent)
             frame = failed.get(target)
             if frame is not None:
                 self._crcs[target] = write_image(target, frame, exclusive=True)
