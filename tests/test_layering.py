@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,23 @@ def test_bc_data_sits_below_the_rest_of_bc():
         and p.stem not in below
     )
     assert _offenders("bc/data", above) == {}
+
+
+def test_bc_data_modules_import_only_those_below_them():
+    """The order of bc/data/__init__.py's docstring is an import order: no cycles possible."""
+    doc = ast.get_docstring(ast.parse((ROOT / "bc/data/__init__.py").read_text("utf-8"))) or ""
+    order = re.findall(r"`(\w+)`", doc.split("lowest first", 1)[1])
+    files = {p.stem for p in (ROOT / "bc/data").glob("*.py")} - {"__init__"}
+    assert sorted(order) == sorted(files)
+    for i, name in enumerate(order):
+        tree = ast.parse((ROOT / f"bc/data/{name}.py").read_text("utf-8"))
+        for node in ast.walk(tree):  # type-only imports (if TYPE_CHECKING:) run never
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []
+        used = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "bc.data":
+                used.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bc.data."):
+                used.add(node.module.split(".")[2])
+        assert used <= set(order[:i]), (name, used - set(order[:i]))

@@ -41,7 +41,7 @@ def _record_then_kill(tmp_path, env_kind: str, kill_after: int) -> int:
     """Run a recording in a child process, SIGKILL it after `kill_after` saved episodes."""
     script = tmp_path / "rec.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
     proc = subprocess.Popen(
         [sys.executable, str(script), str(tmp_path / "ds.npz"), env_kind],
         stdout=subprocess.PIPE,

@@ -71,7 +71,7 @@ CHILD = textwrap.dedent(
 def test_full_disk_loses_nothing(tmp_path):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     out = subprocess.run(
         [sys.executable, str(script), str(tmp_path)],
         capture_output=True,
