@@ -110,8 +110,8 @@ def label_episodes(
 ) -> DatasetArrays:
     """Change episodes' labels in the file on disk: one atomic rewrite (old or new, never half).
 
-    The crash journal is merged first (as `delete_episodes` does). Returns the dataset
-    as written.
+    The crash journal is merged first (as `bc.data.editing.delete_episodes` does). Returns the
+    dataset as written.
 
     Raises:
         DatasetError: unreadable file, index out of range, bad flag.
