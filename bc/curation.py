@@ -2,7 +2,7 @@
 
 The labels live in the dataset as three optional keys SB2 ignores (`episode_tags`: a JSON list
 of strings per episode, `episode_notes`: free text, `episode_flag`: int8 1 good / -1 bad /
-0 unset); `bc.storage.DatasetArrays` reads, keeps and writes them.
+0 unset); `bc.data.arrays.DatasetArrays` reads, keeps and writes them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bc import storage
+from bc.data.archive import load, normalise_path, save
+from bc.data.arrays import DatasetArrays
+from bc.data.editing import consolidate, delete_episodes
 from bc.errors import DatasetError
 
 GOOD, BAD, UNSET = 1, -1, 0
@@ -23,7 +25,7 @@ MAX_TAG_LENGTH = 64
 MAX_NOTE_LENGTH = 2000
 
 
-def tags_of(data: storage.DatasetArrays, index: int) -> list[str]:
+def tags_of(data: DatasetArrays, index: int) -> list[str]:
     """The tags of episode `index` (a list, possibly empty)."""
     return list(json.loads(str(data.episode_tags[index])))
 
@@ -53,7 +55,7 @@ def flag_name(flag: int) -> str:
 
 
 def with_labels(
-    data: storage.DatasetArrays,
+    data: DatasetArrays,
     indices: Sequence[int],
     *,
     tags: Iterable[str] | None = None,
@@ -61,7 +63,7 @@ def with_labels(
     remove_tags: Iterable[str] = (),
     note: str | None = None,
     flag: int | None = None,
-) -> storage.DatasetArrays:
+) -> DatasetArrays:
     """Return `data` with the given episodes' labels changed (None/empty: left as they are).
 
     Raises:
@@ -105,18 +107,18 @@ def label_episodes(
     remove_tags: Iterable[str] = (),
     note: str | None = None,
     flag: int | None = None,
-) -> storage.DatasetArrays:
+) -> DatasetArrays:
     """Change episodes' labels in the file on disk: one atomic rewrite (old or new, never half).
 
-    The crash journal is merged first (as `storage.delete_episodes` does). Returns the dataset
-    as written.
+    The crash journal is merged first (as `bc.data.editing.delete_episodes` does). Returns the
+    dataset as written.
 
     Raises:
         DatasetError: unreadable file, index out of range, bad flag.
         DatasetWriteError: the disk refused the write; the file is untouched.
     """
-    path = storage.normalise_path(path)
-    data = storage.consolidate(path)
+    path = normalise_path(path)
+    data = consolidate(path)
     changed = with_labels(
         data,
         list(indices),
@@ -127,11 +129,11 @@ def label_episodes(
         flag=flag,
     )
     metadata = {k: v for k, v in changed.metadata.items() if k != "journal_merged"}
-    storage.save(path, replace(changed, metadata=metadata))
-    return storage.load(path, check_images=False)
+    save(path, replace(changed, metadata=metadata))
+    return load(path, check_images=False)
 
 
-def all_tags(data: storage.DatasetArrays) -> list[str]:
+def all_tags(data: DatasetArrays) -> list[str]:
     """Every tag used in the dataset, sorted."""
     found: set[str] = set()
     for i in range(data.n_episodes):
@@ -139,14 +141,14 @@ def all_tags(data: storage.DatasetArrays) -> list[str]:
     return sorted(found)
 
 
-def undo_last_episode(path: str | Path) -> storage.DatasetArrays:
+def undo_last_episode(path: str | Path) -> DatasetArrays:
     """Delete the dataset's last episode (and its image files); an empty dataset may remain.
 
     Raises:
         DatasetError: the dataset holds no episode.
     """
-    path = storage.normalise_path(path)
-    data = storage.consolidate(path)
+    path = normalise_path(path)
+    data = consolidate(path)
     if data.n_episodes == 0:
         raise DatasetError(path, ["no episode to undo"])
-    return storage.delete_episodes(path, [data.n_episodes - 1])
+    return delete_episodes(path, [data.n_episodes - 1])

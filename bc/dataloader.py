@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bc.data.images import read_image, resolve_image_paths
 from bc.errors import DatasetError, MissingImagesError
-from bc.images import read_image, resolve_image_paths
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,10 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 
-from bc import sources, storage
+from bc import sources
+from bc.data.arrays import DatasetArrays
+from bc.data.schema import EXTRA_KEYS, SB2_KEYS
+from bc.data.validate import space_problems
 from bc.dataloader import Batch, DataLoader, ImageCache
 from bc.errors import BCError, DatasetError, InvalidArgumentError, SpaceMismatchError
 from bc.selection import EpisodeSelection, as_selection
@@ -266,7 +269,7 @@ class ExpertDataset:
         Raises:
             SpaceMismatchError: listing every problem.
         """
-        problems = storage.space_problems(self.data, env.observation_space, env.action_space)
+        problems = space_problems(self.data, env.observation_space, env.action_space)
         if problems:
             where = self.data.path or "trajectory data"
             raise SpaceMismatchError(f"{where} does not fit the env: " + "; ".join(problems))
@@ -313,15 +316,15 @@ class ExpertDataset:
         )
 
 
-def _from_dict(traj_data: Mapping[str, Any] | None) -> storage.DatasetArrays:
+def _from_dict(traj_data: Mapping[str, Any] | None) -> DatasetArrays:
     """Build validated arrays from SB2's traj_data dict (or an opened .npz)."""
     assert traj_data is not None
-    missing = [k for k in storage.SB2_KEYS if k not in traj_data]
+    missing = [k for k in SB2_KEYS if k not in traj_data]
     if missing:
         raise DatasetError(None, [f"traj_data lacks key(s) {', '.join(missing)}"])
     fields: dict[str, Any] = {
         k: np.asarray(traj_data[k])
-        for k in storage.SB2_KEYS + storage.EXTRA_KEYS
+        for k in SB2_KEYS + EXTRA_KEYS
         if k in traj_data and k != "metadata"
     }
     meta = traj_data.get("metadata", {})
@@ -330,4 +333,4 @@ def _from_dict(traj_data: Mapping[str, Any] | None) -> storage.DatasetArrays:
             meta = json.loads(str(meta))
         except json.JSONDecodeError as exc:
             raise DatasetError(None, [f"'metadata' is not valid JSON: {exc}"]) from exc
-    return storage.DatasetArrays(**fields, metadata=dict(meta))
+    return DatasetArrays(**fields, metadata=dict(meta))

@@ -109,7 +109,7 @@ class DatasetLockedError(BCError):
     def __init__(self, message: str, holder: object | None = None) -> None:
         super().__init__(message)
         self.holder = holder
-        """The `bc.lock.LockHolder` named by the lock file, when it could be read."""
+        """The `bc.data.lock.LockHolder` named by the lock file, when it could be read."""
 
 
 class FolderInUseError(BCError):

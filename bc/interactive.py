@@ -19,11 +19,14 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 
-from bc import journal, storage
+from bc.data import journal
+from bc.data.archive import load, normalise_path
+from bc.data.arrays import DatasetArrays
+from bc.data.trajectory import Episode
+from bc.data.validate import space_problems
 from bc.errors import BCError
 from bc.rollout import EpisodeCollector, Expert, Rollout, checked_action
 from bc.spaces import space_from_description
-from bc.trajectory import Episode
 
 log = logging.getLogger(__name__)
 
@@ -175,14 +178,14 @@ class TrainSettings:
     seed: int = 0
 
 
-def train_on_labels(dataset: str | Path | storage.DatasetArrays, settings: TrainSettings) -> Any:
+def train_on_labels(dataset: str | Path | DatasetArrays, settings: TrainSettings) -> Any:
     """Train a fresh policy on the label steps of `dataset` (the default selection)."""
     from bc.dataset import ExpertDataset
-    from bc.model import BC
+    from bc.train.model import BC
 
     kwargs: dict[str, Any] = (
         {"traj_data": dataset.to_arrays()}
-        if isinstance(dataset, storage.DatasetArrays)
+        if isinstance(dataset, DatasetArrays)
         else {"expert_path": dataset}
     )
     data = ExpertDataset(
@@ -210,7 +213,7 @@ def train_on_labels(dataset: str | Path | storage.DatasetArrays, settings: Train
     return model
 
 
-def eval_seeds(data: storage.DatasetArrays | None, n: int) -> list[int]:
+def eval_seeds(data: DatasetArrays | None, n: int) -> list[int]:
     """`n` seeds from `EVAL_SEED_BASE` on that no episode of `data` was reset with."""
     used = set() if data is None else {int(s) for s in data.episode_seeds}
     seeds: list[int] = []
@@ -269,7 +272,7 @@ def collect(
 
 def append_episodes(path: Path, episodes: list[Episode], metadata: dict[str, Any]) -> None:
     """Append episodes to the dataset on disk through a `Recorder` (journal, then merge)."""
-    from bc.recorder import Recorder
+    from bc.data.recorder import Recorder
 
     obs_space = space_from_description(metadata["observation_space"])
     act_space = space_from_description(metadata["action_space"])
@@ -341,7 +344,7 @@ def dagger(
     the_env = make_env(env) if isinstance(env, str) else env
     try:
         the_expert = load_expert(expert, the_env) if isinstance(expert, str) else expert
-        path = storage.normalise_path(dataset)
+        path = normalise_path(dataset)
         metadata: dict[str, Any] = {
             "observation_space": describe_space(the_env.observation_space),
             "action_space": describe_space(the_env.action_space),
@@ -349,16 +352,16 @@ def dagger(
         if the_env.spec is not None:
             metadata["env_id"] = the_env.spec.id
         exists = path.exists() or bool(journal.unmerged_parts(path))
-        data = storage.load(path) if exists else None
+        data = load(path) if exists else None
         seeds = _SeedStream(seed, data)
         if data is None:
             if demos < 1:
                 raise BCError(f"{path} does not exist and demos=0: nothing to start from")
             episodes = collect(the_env, the_expert, seeds.take(demos), "demonstration", 0)
             append_episodes(path, episodes, metadata)
-            data = storage.load(path)
+            data = load(path)
         else:
-            problems = storage.space_problems(data, the_env.observation_space, the_env.action_space)
+            problems = space_problems(data, the_env.observation_space, the_env.action_space)
             if problems:
                 raise BCError(f"{path} does not fit the env: {'; '.join(problems)}")
         first_round = int(data.episode_round.max()) + 1 if data.is_interactive else 1
@@ -373,7 +376,7 @@ def dagger(
             actor = TakeoverExpert(model, the_expert, the_env.action_space, mode, gate)
             episodes = collect(the_env, actor, seeds.take(episodes_per_round), "correction", r)
             append_episodes(path, episodes, metadata)
-            data = storage.load(path)
+            data = load(path)
             model = train_on_labels(path, settings)
             evals = eval_seeds(data, n_eval_episodes)
             mean, std = evaluate(model, the_env, evals)
@@ -400,7 +403,7 @@ def _proposal(row: np.ndarray) -> np.ndarray | None:
     return None if bool((row < 0).any()) else row
 
 
-def _labels(data: storage.DatasetArrays) -> int:
+def _labels(data: DatasetArrays) -> int:
     from bc.labels import count_labels
 
     return count_labels(data)
@@ -409,7 +412,7 @@ def _labels(data: storage.DatasetArrays) -> int:
 class _SeedStream:
     """Seeds for data episodes: counting up from `start`, skipping those the dataset holds."""
 
-    def __init__(self, start: int, data: storage.DatasetArrays | None) -> None:
+    def __init__(self, start: int, data: DatasetArrays | None) -> None:
         self._next = start
         self._used = set() if data is None else {int(s) for s in data.episode_seeds}
 

@@ -10,8 +10,9 @@ from typing import Literal
 
 import numpy as np
 
+from bc.data.arrays import DatasetArrays
+from bc.data.schema import EPISODE_KINDS
 from bc.errors import BCError
-from bc.storage import EPISODE_KINDS, DatasetArrays
 
 LabelSelection = Literal["all", "demonstrations", "demonstrations+interventions"]
 LABEL_SELECTIONS: tuple[str, ...] = ("all", "demonstrations", "demonstrations+interventions")

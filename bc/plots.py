@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bc import storage
+from bc.data.arrays import DatasetArrays
 from bc.errors import BCError, DatasetError
 
 
-def write_returns_histogram(data: storage.DatasetArrays, out: Path) -> None:
+def write_returns_histogram(data: DatasetArrays, out: Path) -> None:
     """Write a histogram of episode returns to a PNG.
 
     Raises:

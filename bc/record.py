@@ -10,13 +10,13 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from bc.data.arrays import DatasetArrays
+from bc.data.recorder import Recorder
+from bc.data.trajectory import EpisodeSummary
 from bc.envs import make_env
 from bc.errors import ExpertError, UsageError
-from bc.recorder import Recorder
 from bc.rollout import EpisodeCollector, Expert, Rollout, as_expert
 from bc.spaces import check_supported, is_image_space
-from bc.storage import DatasetArrays
-from bc.trajectory import EpisodeSummary
 
 log = logging.getLogger(__name__)
 

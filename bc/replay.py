@@ -11,10 +11,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from bc.data.arrays import DatasetArrays
+from bc.data.images import read_image
 from bc.errors import BCError, DatasetError, InvalidArgumentError, MissingImagesError
-from bc.images import read_image
 from bc.spaces import env_action
-from bc.storage import DatasetArrays
 
 log = logging.getLogger(__name__)
 

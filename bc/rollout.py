@@ -9,14 +9,17 @@ ends the sink's episode when the env says terminated or truncated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
 
+from bc.data.trajectory import Episode, EpisodeSummary
 from bc.errors import ExpertError
 from bc.spaces import action_to_array, env_action, obs_to_row
-from bc.trajectory import Episode, EpisodeSummary
+
+if TYPE_CHECKING:
+    from typing import Unpack  # Python 3.11+; only the type checker reads it
 
 
 @runtime_checkable
@@ -71,6 +74,19 @@ class HasTakeover(Protocol):
     """The policy's proposal at the last step (None when the policy was not asked)."""
 
 
+class StepExtras(TypedDict, total=False):
+    """What a step may carry besides observation, action and reward (`EpisodeSink.add_step`)."""
+
+    t: float | None
+    """Seconds since the episode's start (None: the sink measures it)."""
+    latency: float | None
+    """Seconds from a new human input to this step (None or NaN: no new input)."""
+    intervention: bool | None
+    """A human (or gate) was in control of a policy-driven episode (None: not interactive)."""
+    policy_action: Any
+    """The policy's proposal at this step (None: the policy was not asked)."""
+
+
 class EpisodeSink(Protocol):
     """Where a rollout's steps go: `bc.Recorder` is one, `EpisodeCollector` another."""
 
@@ -78,17 +94,8 @@ class EpisodeSink(Protocol):
         """A new episode begins (reset with `seed`)."""
         ...
 
-    def add_step(
-        self,
-        obs: Any,
-        action: Any,
-        reward: float,
-        t: float | None = None,
-        latency: float | None = None,
-        intervention: bool | None = None,
-        policy_action: Any = None,
-    ) -> None:
-        """One step: observation, action, reward, seconds since start, input latency.
+    def add_step(self, obs: Any, action: Any, reward: float, **extras: Unpack[StepExtras]) -> None:
+        """One step: observation, action, reward, and the `StepExtras` the rollout knows.
 
         For a policy-driven episode also who was in control and what the policy proposed.
         """
@@ -278,17 +285,11 @@ class EpisodeCollector:
         self._rows, self._actions, self._rewards, self._latency = [], [], [], []
         self._interventions, self._proposals = [], []
 
-    def add_step(
-        self,
-        obs: Any,
-        action: Any,
-        reward: float,
-        t: float | None = None,
-        latency: float | None = None,
-        intervention: bool | None = None,
-        policy_action: Any = None,
-    ) -> None:
-        """Keep one step (images stay arrays, as SB2 kept them)."""
+    def add_step(self, obs: Any, action: Any, reward: float, **extras: Unpack[StepExtras]) -> None:
+        """Keep one step (images stay arrays, as SB2 kept them; `t` is not kept)."""
+        latency = extras.get("latency")
+        intervention = extras.get("intervention")
+        policy_action = extras.get("policy_action")
         self._rows.append(obs_to_row(self.observation_space, obs))
         self._actions.append(np.asarray(action))
         self._rewards.append(float(reward))
@@ -319,7 +320,7 @@ class EpisodeCollector:
         """Interventions, policy proposals, kind and round ({} for a plain demonstration)."""
         if not self._interventions and not self.episode_kind:
             return {}
-        from bc.storage import no_policy_action
+        from bc.data.arrays import no_policy_action
 
         actions = np.stack(self._actions)
         if len(self._interventions) != len(self._actions):

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bc import storage
+from bc.data.arrays import DatasetArrays
 from bc.errors import DatasetError
 
 KINDS = ("demonstration", "correction", "rollout")
@@ -58,7 +58,7 @@ class EpisodeSelection:
         return ", ".join(parts) or "all episodes"
 
 
-def episode_kinds(data: storage.DatasetArrays) -> np.ndarray:
+def episode_kinds(data: DatasetArrays) -> np.ndarray:
     """Each episode's kind; "demonstration" where the file records none."""
     kinds = data.episode_kind  # the interactive key (docs/dagger.md); empty in older files
     if kinds.size == data.n_episodes and kinds.size:
@@ -66,7 +66,7 @@ def episode_kinds(data: storage.DatasetArrays) -> np.ndarray:
     return np.full(data.n_episodes, "demonstration")
 
 
-def selected_indices(data: storage.DatasetArrays, selection: EpisodeSelection) -> list[int]:
+def selected_indices(data: DatasetArrays, selection: EpisodeSelection) -> list[int]:
     """The indices of the episodes `selection` keeps, in file order (maybe none)."""
     return indices_from_columns(
         [json.loads(str(t)) for t in data.episode_tags] if selection.tags else None,
@@ -108,7 +108,7 @@ def indices_from_columns(
     return indices
 
 
-def apply(data: storage.DatasetArrays, selection: EpisodeSelection) -> storage.DatasetArrays:
+def apply(data: DatasetArrays, selection: EpisodeSelection) -> DatasetArrays:
     """The dataset holding only the selected episodes (`data` itself when all are kept).
 
     Raises:
@@ -124,7 +124,7 @@ def apply(data: storage.DatasetArrays, selection: EpisodeSelection) -> storage.D
     return data.select_episodes(indices)
 
 
-def counts(data: storage.DatasetArrays, selection: EpisodeSelection) -> tuple[int, int]:
+def counts(data: DatasetArrays, selection: EpisodeSelection) -> tuple[int, int]:
     """Episodes and steps the selection holds (what the Train dock shows before training)."""
     indices = selected_indices(data, selection)
     return len(indices), int(data.episode_lengths[indices].sum()) if indices else 0

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from bc import storage
+from bc.data.archive import load, normalise_path, save
+from bc.data.arrays import DatasetArrays
+from bc.data.concat import concatenate
+from bc.data.images import resolve_image_paths
 from bc.errors import DatasetError, DatasetWriteError
-from bc.images import resolve_image_paths
 from bc.spaces import describe_space, space_from_description
 
 PathLike = str | Path
@@ -50,7 +52,7 @@ def expand(paths: PathLike | Sequence[PathLike]) -> list[Path]:
     return out
 
 
-def _spaces(data: storage.DatasetArrays) -> tuple[Any, Any]:
+def _spaces(data: DatasetArrays) -> tuple[Any, Any]:
     return describe_space(data.observation_space()), describe_space(data.action_space())
 
 
@@ -59,7 +61,7 @@ def _show(desc: dict[str, Any]) -> str:
     return repr(space_from_description(desc))
 
 
-def load_many(paths: PathLike | Sequence[PathLike]) -> storage.DatasetArrays:
+def load_many(paths: PathLike | Sequence[PathLike]) -> DatasetArrays:
     """Load one or several datasets as one, checked to match, episodes tagged with their source.
 
     A single file loads as it is. Image paths of several files are made absolute, so each
@@ -70,8 +72,8 @@ def load_many(paths: PathLike | Sequence[PathLike]) -> storage.DatasetArrays:
     """
     files = expand(paths)
     if len(files) == 1:
-        return storage.load(files[0])
-    parts = [storage.load(f) for f in files]
+        return load(files[0])
+    parts = [load(f) for f in files]
     first = parts[0]
     problems = []
     want_spaces = _spaces(first)
@@ -103,7 +105,7 @@ def load_many(paths: PathLike | Sequence[PathLike]) -> storage.DatasetArrays:
         tagged.append(
             replace(part, obs=obs, episode_final_obs=finals, episode_source=sources.astype(str))
         )
-    merged = storage.concatenate(tagged)
+    merged = concatenate(tagged)
     metadata = dict(first.metadata)
     metadata.pop("journal_merged", None)
     metadata["merged_from"] = [str(f) for f in files]
@@ -112,7 +114,7 @@ def load_many(paths: PathLike | Sequence[PathLike]) -> storage.DatasetArrays:
 
 def merge(
     paths: PathLike | Sequence[PathLike], out: PathLike, *, link: bool = True
-) -> storage.DatasetArrays:
+) -> DatasetArrays:
     """Write several datasets as one file with its own image folder `<stem>_images/`.
 
     Frames are hard-linked when `link` and the filesystem allow it, else copied; the source
@@ -122,7 +124,7 @@ def merge(
         DatasetError: the inputs do not match, or `out` exists / is one of the inputs.
         DatasetWriteError: the disk refused the write (a partial image folder is removed).
     """
-    target = storage.normalise_path(out)
+    target = normalise_path(out)
     files = expand(paths)
     if target.exists() or target.is_dir():
         raise DatasetError(target, ["already exists; merge writes a new dataset only"])
@@ -155,7 +157,7 @@ def merge(
             data = replace(data, episode_final_obs=np.array(finals))
     data = replace(data, path=target)
     try:
-        storage.save(target, data)
+        save(target, data)
     except DatasetWriteError:
         if data.is_image:
             shutil.rmtree(target.with_name(f"{target.stem}_images"), ignore_errors=True)
@@ -163,7 +165,7 @@ def merge(
     return data
 
 
-def _final_paths(data: storage.DatasetArrays) -> list[str]:
+def _final_paths(data: DatasetArrays) -> list[str]:
     """Absolute paths of an image dataset's final-observation frames (none without the key)."""
     if not data.has_final_obs:
         return []

@@ -23,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 
 import bc
+from bc.data.arrays import DatasetArrays
 from bc.experts import lunar_lander_heuristic
 from bc.interactive import (
     DisagreementGate,
@@ -33,7 +34,6 @@ from bc.interactive import (
     evaluate,
     train_on_labels,
 )
-from bc.storage import DatasetArrays
 
 ENV_ID = "LunarLander-v3"
 TARGET = 200.0

@@ -36,7 +36,7 @@ import numpy as np
 from car_frames import record_car_frames
 
 import bc
-from bc.images import read_image
+from bc.data.images import read_image
 
 BATCH = 64
 
@@ -124,7 +124,7 @@ def sb2_loader(paths: list[str]) -> float:
 
 def large_dataset(folder: Path, frames: int, distinct: int = 500) -> Path:
     """`frames` steps of 96x96x3 frames: `distinct` random PNGs, hard-linked to fill the rest."""
-    from bc.images import write_image
+    from bc.data.images import write_image
 
     images = folder / "large_images"
     images.mkdir()

@@ -43,7 +43,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.errors_ui import ErrorChannel
 from recorder_app.main_window import MainWindow
 from recorder_app.session import Session, SessionOptions
@@ -186,7 +186,7 @@ def run(
     spin(app, 0.1)
     if pad is not None:
         pad.detach()
-    data = storage.load(folder / "latency.npz")
+    data = load(folder / "latency.npz")
     latency = data.step_latency[np.isfinite(data.step_latency)]
     return {"latency": latency, "events": events, "steps": data.n_steps, "report": report,
             "fps": rec.fps, "waits": np.asarray(waits)}  # fmt: skip

@@ -17,8 +17,9 @@ import gymnasium as gym
 import numpy as np
 
 import bc
-from bc import storage
-from bc.recorder import Recorder
+from bc.data.archive import save
+from bc.data.arrays import DatasetArrays
+from bc.data.recorder import Recorder
 
 
 def car_expert(obs: np.ndarray) -> np.ndarray:
@@ -67,12 +68,12 @@ def bench_image_recording(episodes: int, steps: int) -> None:
     print(f"  ratio recording / bare   {rec / bare:8.3f}   (target >= 0.9)")
 
 
-def _dataset(n_steps: int, episode_len: int = 100) -> storage.DatasetArrays:
+def _dataset(n_steps: int, episode_len: int = 100) -> DatasetArrays:
     n_ep = n_steps // episode_len
     starts = np.zeros(n_steps, dtype=bool)
     starts[::episode_len] = True
     rng = np.random.default_rng(0)
-    return storage.DatasetArrays(
+    return DatasetArrays(
         obs=rng.standard_normal((n_steps, 4)).astype(np.float32),
         actions=rng.integers(0, 2, (n_steps, 1)),
         rewards=np.ones(n_steps),
@@ -84,7 +85,7 @@ def _dataset(n_steps: int, episode_len: int = 100) -> storage.DatasetArrays:
 def save_cost(n_existing: int, folder: Path, episodes: int = 30) -> float:
     """Median seconds to save one 100-step episode into a dataset of n_existing steps."""
     path = folder / f"ds{n_existing}.npz"
-    storage.save(path, _dataset(n_existing))
+    save(path, _dataset(n_existing))
     env = gym.make("CartPole-v1")
     rec = Recorder(path, env.observation_space, env.action_space, append=True)
     obs = np.zeros(4, dtype=np.float32)

@@ -145,7 +145,7 @@ def run_defects(table: Table) -> None:
 
 
 def run_contract(table: Table, examples: int) -> None:
-    from bc.checks import check_dataset
+    from bc.data.checks import check_dataset
     from tests.safety import generated
     from tests.safety.test_check_contract import expected_fragments, prove_contract, specs
 

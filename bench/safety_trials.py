@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import bc  # noqa: E402
-from bc import journal, storage  # noqa: E402
+from bc.data import journal  # noqa: E402
+from bc.data.archive import load  # noqa: E402
 from tests.safety.trials import (  # noqa: E402
     add_journal_episodes,
     child_env,
@@ -143,7 +144,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
     for i, command in enumerate(("record", "delete", "info", "check")):
         path = folder / f"jm{i}" / "ds.npz"
         bc.generate_expert_traj(lambda o: 0, path, "CartPole-v1", n_episodes=2, seed=0)
-        data = storage.load(path)
+        data = load(path)
         add_journal_episodes(path, [7])  # listed as absorbed below: the clean-up reads the list
         absorbed = [p.name for p in journal.all_parts(path)]
         arrays = data.to_arrays()
@@ -173,7 +174,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
         sub = folder / f"img{i}"
         path = sub / "img.npz"
         bc.generate_expert_traj(lambda o: 1, path, env, n_episodes=3, seed=0)
-        data = storage.load(path)
+        data = load(path)
         obs = data.obs.tolist()
         target = hostile
         if hostile == "link":

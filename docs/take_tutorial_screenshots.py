@@ -15,7 +15,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from take_screenshots import CLOSED, OUT, close, pause, wait_until  # noqa: E402
+from take_screenshots import CLOSED, OUT, close, pause, wait_until
 
 
 def open_window(dataset: Path, countdown: float = 0.0) -> Any:

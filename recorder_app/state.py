@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
+from bc.data.trajectory import EpisodeSummary
 from bc.labels import intervention_counts
 from bc.selection import EpisodeSelection, episode_kinds
 from bc.spaces import is_image_space
-from bc.trajectory import EpisodeSummary
 
 if TYPE_CHECKING:
     from bc.train.loop import History
@@ -88,7 +88,7 @@ class Frame:
 
 @dataclass(frozen=True)
 class RecordingRequest:
-    """Where and how to record: the arguments of `bc.recorder.Recorder`."""
+    """Where and how to record: the arguments of `bc.data.recorder.Recorder`."""
 
     path: Path
     append: bool = True
@@ -161,7 +161,7 @@ class DatasetSummary:
 
     @classmethod
     def of(cls, data: Any) -> DatasetSummary:
-        """Summarise a loaded `bc.storage.DatasetArrays`."""
+        """Summarise a loaded `bc.data.arrays.DatasetArrays`."""
         lengths = data.episode_lengths
         kinds = episode_kinds(data)
         counts = intervention_counts(data)

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def _loaded_after(imports: str, prefixes: tuple[str, ...]) -> list[str]:
 
 def test_importing_bc_loads_no_qt():
     imports = (
-        "import bc, bc.storage, bc.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli, "
+        "import bc, bc.data.archive, bc.data.recorder, bc.record, bc.dataset, bc.dataloader, bc.cli, "
         "bc.train.policies, bc.train.loop, bc.evaluation, bc.train.model, bc.rollout"
     )
     assert _loaded_after(imports, ("PyQt", "pyqtgraph", "recorder_app")) == []
@@ -73,7 +74,7 @@ def test_the_app_core_runs_without_qt():
 
 
 def test_import_bc_does_not_load_torch():
-    code = "import sys, bc, bc.storage, bc.record, bc.rollout; print('torch' in sys.modules)"
+    code = "import sys, bc, bc.data.archive, bc.record, bc.rollout; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
 
@@ -82,3 +83,63 @@ def test_only_the_cli_imports_the_cli():
     offenders = _offenders("bc", ("bc.cli",)).items()
     found = {k: v for k, v in offenders if "/cli/" not in k and not k.endswith("__main__.py")}
     assert found == {}
+
+
+# Old module paths kept as re-export shims for users' imports (docs/design.md, "Module paths").
+SHIMS = ("bc.storage", "bc.checks", "bc.policies", "bc.trainer", "bc.model", "bc.sb3")
+
+
+def test_nothing_in_the_project_imports_the_old_module_paths():
+    found = {}
+    for folder in ("bc", "recorder_app", "tests", "bench"):
+        for name, mods in _offenders(folder, SHIMS).items():
+            if name not in {f"bc/{m.split('.')[1]}.py" for m in SHIMS}:
+                found[name] = mods
+    assert found == {}
+
+
+def test_the_old_module_paths_still_import_the_same_objects():
+    import importlib
+
+    import bc.data.archive
+    import bc.data.arrays
+    import bc.data.checks
+    import bc.data.editing
+
+    storage = importlib.import_module("bc.storage")
+    assert storage.load is bc.data.archive.load
+    assert storage.save is bc.data.archive.save
+    assert storage.consolidate is bc.data.editing.consolidate
+    assert storage.DatasetArrays is bc.data.arrays.DatasetArrays
+    assert importlib.import_module("bc.checks").check_dataset is bc.data.checks.check_dataset
+
+
+def test_bc_data_sits_below_the_rest_of_bc():
+    below = {"data", "errors", "limits", "spaces", "envs", "__init__"}
+    above = tuple(
+        f"bc.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "bc").iterdir()
+        if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
+        and p.stem not in below
+    )
+    assert _offenders("bc/data", above) == {}
+
+
+def test_bc_data_modules_import_only_those_below_them():
+    """The order of bc/data/__init__.py's docstring is an import order: no cycles possible."""
+    doc = ast.get_docstring(ast.parse((ROOT / "bc/data/__init__.py").read_text("utf-8"))) or ""
+    order = re.findall(r"`(\w+)`", doc.split("lowest first", 1)[1])
+    files = {p.stem for p in (ROOT / "bc/data").glob("*.py")} - {"__init__"}
+    assert sorted(order) == sorted(files)
+    for i, name in enumerate(order):
+        tree = ast.parse((ROOT / f"bc/data/{name}.py").read_text("utf-8"))
+        for node in ast.walk(tree):  # type-only imports (if TYPE_CHECKING:) run never
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []
+        used = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "bc.data":
+                used.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bc.data."):
+                used.add(node.module.split(".")[2])
+        assert used <= set(order[:i]), (name, used - set(order[:i]))

@@ -29,8 +29,8 @@ def register(sub: Any) -> None:
 
 
 def _label(args: argparse.Namespace) -> int:
-    from bc import storage
     from bc.curation import label_episodes, parse_tags
+    from bc.data.archive import load
     from bc.selection import FLAGS
 
     try:
@@ -38,7 +38,7 @@ def _label(args: argparse.Namespace) -> int:
         add, remove = parse_tags(args.tag), parse_tags(args.untag)
     except ValueError as exc:
         raise UsageError(f"--episode/--tag: {exc}") from exc
-    n = storage.load(args.dataset, check_images=False).n_episodes
+    n = load(args.dataset, check_images=False).n_episodes
     indices = [i + n if i < 0 else i for i in raw]
     data = label_episodes(
         args.dataset,

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from bc.cli.options import add_env_options, require_env
+from bc.data.archive import load, normalise_path
 from bc.errors import BCError
 
 
@@ -22,8 +24,7 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument("dataset", help="the .npz to grow")
-    p.add_argument("--env", required=True, help="Gymnasium env id")
-    p.add_argument("--env-kwargs", default="", help="JSON object of keyword arguments")
+    add_env_options(p, "run the rounds in")
     p.add_argument(
         "--expert", required=True, help="module:callable, e.g. bc.experts:cartpole_balance"
     )
@@ -51,6 +52,12 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_dagger)
 
 
+def _dataset_metadata(dataset: str) -> dict[str, Any] | None:
+    """The metadata of the dataset the rounds grow (None when it is still to be created)."""
+    path = normalise_path(dataset)
+    return load(path, check_images=False).metadata if path.exists() else None
+
+
 def _load_gate(spec: str) -> Any:
     import importlib
 
@@ -67,12 +74,11 @@ def _load_gate(spec: str) -> Any:
 
 
 def _dagger(args: argparse.Namespace) -> int:
-    from bc.envs import make_env, parse_env_kwargs
     from bc.interactive import DisagreementGate, RoundReport, TrainSettings, dagger
 
     if args.rounds < 0 or args.episodes_per_round < 1 or args.eval_episodes < 1:
         raise BCError("--rounds must be >= 0, --episodes-per-round and --eval-episodes >= 1")
-    kwargs = parse_env_kwargs(args.env_kwargs, "--env-kwargs") if args.env_kwargs else {}
+    choice = require_env(args, _dataset_metadata(args.dataset), "dagger")
     gate = (
         _load_gate(args.gate)
         if args.gate
@@ -90,7 +96,7 @@ def _dagger(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
-    env = make_env(args.env, render_mode=None, **kwargs)
+    env = choice.make(args, render_mode=None)
     try:
         dagger(
             args.dataset,

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from bc import storage
 from bc.cli.options import (
     add_env_options,
     deprecated,
@@ -20,6 +19,8 @@ from bc.cli.options import (
     require_env,
     with_progress,
 )
+from bc.data.archive import load, normalise_path
+from bc.data.arrays import DatasetArrays
 from bc.errors import BCError, DatasetError, EnvError, UsageError
 from bc.plots import write_returns_histogram
 
@@ -137,7 +138,7 @@ def _check_out(out: str | Path, flag: str = "--out") -> None:
 
 def _check_record_args(args: argparse.Namespace) -> None:
     """Refuse bad numbers before an env is made or a file is touched."""
-    _check_out(storage.normalise_path(args.out))
+    _check_out(normalise_path(args.out))
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
     if args.seed is not None and not 0 <= args.seed <= SEED_MAX - args.episodes:
@@ -180,7 +181,7 @@ def _record(args: argparse.Namespace) -> int:
     finally:
         env.close()
     returns = data["episode_returns"]
-    path = storage.normalise_path(args.out)
+    path = normalise_path(args.out)
     print(
         f"recorded {len(returns)} episodes, {len(data['rewards'])} steps, "
         f"mean return {returns.mean():.2f} +/- {returns.std():.2f} -> {path}"
@@ -205,22 +206,20 @@ def _legacy_env(args: argparse.Namespace) -> argparse.Namespace:
 
 def _existing_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
     """The metadata of the dataset `record --append` adds to, if there is one."""
-    path = storage.normalise_path(args.out)
+    path = normalise_path(args.out)
     if not args.append or not path.exists():
         return None
-    return storage.load(path, check_images=False).metadata
+    return load(path, check_images=False).metadata
 
 
-def _summary(data: storage.DatasetArrays) -> dict[str, Any]:
+def _summary(data: DatasetArrays) -> dict[str, Any]:
     lengths = data.episode_lengths
     rets = data.episode_returns.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):  # inf returns: shown as null
         return _summary_of(data, lengths, rets)
 
 
-def _summary_of(
-    data: storage.DatasetArrays, lengths: np.ndarray, rets: np.ndarray
-) -> dict[str, Any]:
+def _summary_of(data: DatasetArrays, lengths: np.ndarray, rets: np.ndarray) -> dict[str, Any]:
     return {
         "path": str(data.path),
         "env_id": data.metadata.get("env_id"),
@@ -250,14 +249,14 @@ def _space_text(make: Any) -> str:
         return f"unknown ({exc})"
 
 
-def _interactive_summary(data: storage.DatasetArrays) -> dict[str, Any]:
+def _interactive_summary(data: DatasetArrays) -> dict[str, Any]:
     from bc.labels import interactive_summary  # interactive imitation keys (docs/dagger.md)
 
     return interactive_summary(data)
 
 
 def _info(args: argparse.Namespace) -> int:
-    data = storage.load(args.dataset, check_images=False)
+    data = load(args.dataset, check_images=False)
     summary = _summary(data)
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
@@ -301,9 +300,9 @@ def _when(stamp: float) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bc.checks import check_dataset
+    from bc.data.checks import check_dataset
 
-    path = storage.normalise_path(args.dataset)
+    path = normalise_path(args.dataset)
     env, warnings = _env_to_check_against(args, path)
     try:
         report = check_dataset(path, env)
@@ -336,7 +335,7 @@ def _env_to_check_against(args: argparse.Namespace, path: Path) -> tuple[Any, li
     metadata = None
     if not args.env:
         try:
-            metadata = storage.load(path, check_images=False).metadata
+            metadata = load(path, check_images=False).metadata
         except BCError:
             return None, []  # check_dataset reports why the file does not load
     choice = env_choice(args, metadata)
@@ -351,10 +350,10 @@ def _env_to_check_against(args: argparse.Namespace, path: Path) -> tuple[Any, li
 
 
 def _plot(args: argparse.Namespace) -> int:
-    data = storage.load(args.dataset, check_images=False)
+    data = load(args.dataset, check_images=False)
     if data.n_episodes == 0:
         raise DatasetError(data.path, ["has no episodes to plot"])
-    out = Path(args.out) if args.out else storage.normalise_path(args.dataset).with_suffix("")
+    out = Path(args.out) if args.out else normalise_path(args.dataset).with_suffix("")
     if not args.out:
         out = out.with_name(out.name + "_returns.png")
     _check_out(out)
@@ -363,7 +362,7 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drawn(frames: Any, data: storage.DatasetArrays, args: argparse.Namespace) -> Any:
+def _drawn(frames: Any, data: DatasetArrays, args: argparse.Namespace) -> Any:
     """Frames scaled and captioned as `--scale` and `--captions` ask."""
     from bc.export_overlay import MAX_SCALE, ExportOptions, caption_lines, prepare_frames
 
@@ -392,7 +391,7 @@ def _export(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.fps) and 0 < args.fps <= MAX_FPS):
         raise UsageError(f"--fps must be a positive number up to {MAX_FPS:g}, got {args.fps}")
     _check_out(args.out)
-    data = storage.load(args.dataset, check_images=False)
+    data = load(args.dataset, check_images=False)
     if not -data.n_episodes <= args.episode < data.n_episodes:
         raise DatasetError(
             data.path, [f"no episode {args.episode} (the dataset has {data.n_episodes})"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bc import storage
+from bc.data.archive import load, normalise_path
+from bc.data.editing import delete_episodes
 
 
 def register(sub: Any) -> None:
@@ -23,11 +24,11 @@ def register(sub: Any) -> None:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    before = storage.load(args.dataset, check_images=False).n_episodes
-    data = storage.delete_episodes(args.dataset, args.episodes)
+    before = load(args.dataset, check_images=False).n_episodes
+    data = delete_episodes(args.dataset, args.episodes)
     gone = sorted(set(args.episodes))
     print(
         f"deleted episode(s) {', '.join(map(str, gone))}: {before} -> {data.n_episodes} "
-        f"episodes, {data.n_steps} steps in {storage.normalise_path(args.dataset)}"
+        f"episodes, {data.n_steps} steps in {normalise_path(args.dataset)}"
     )
     return 0

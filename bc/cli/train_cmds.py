@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bc import storage
 from bc.cli.options import (
     EnvChoice,
     add_env_options,
@@ -21,6 +20,7 @@ from bc.cli.options import (
     require_env,
     sb3_progress_callback,
 )
+from bc.data.archive import load
 from bc.errors import BCError, EnvError, UsageError
 
 
@@ -56,9 +56,7 @@ def register(sub: Any) -> None:
         "save it as a .zip, and evaluate it in the env the dataset was recorded in (or --env). "
         "Under torchrun it trains across processes and machines.",
     )
-    train.add_argument(
-        "dataset", nargs="+", help="dataset path(s) (.npz, ours or SB2's) or glob patterns"
-    )
+    _add_training_options(train, c, d)
     train.add_argument(
         "--out", default=None, help="policy file to write (default: <dataset>.policy.zip)"
     )
@@ -67,21 +65,6 @@ def register(sub: Any) -> None:
         default=d.policy,
         choices=list(c.POLICY_KINDS),
         help="network: auto picks a CNN for image observations, else an MLP",
-    )
-    train.add_argument(
-        "--epochs",
-        type=_arg(c.positive_int, "--epochs"),
-        default=d.epochs,
-        help="passes over the training set",
-    )
-    train.add_argument(
-        "--lr", type=_arg(c.positive_float, "--lr"), default=d.learning_rate, help="Adam's rate"
-    )
-    train.add_argument(
-        "--batch-size",
-        type=_arg(c.positive_int, "--batch-size"),
-        default=d.batch_size,
-        help="samples per batch",
     )
     train.add_argument(
         "--split",
@@ -100,27 +83,6 @@ def register(sub: Any) -> None:
         type=int,
         default=d.traj_limitation,
         help="use only the first N episodes (-1: all)",
-    )
-    train.add_argument(
-        "--val-interval",
-        type=_arg(c.positive_int, "--val-interval"),
-        default=d.val_interval,
-        help="validate every N epochs",
-    )
-    train.add_argument(
-        "--seed", type=_arg(c.seed_value, "--seed"), default=d.seed, help="seed of torch and split"
-    )
-    train.add_argument(
-        "--device",
-        type=_arg(c.device_name, "--device"),
-        default=d.device,
-        help="auto (a GPU when present), cpu, cuda or cuda:N",
-    )
-    train.add_argument(
-        "--patience",
-        type=_arg(c.positive_int, "--patience"),
-        default=None,
-        help="stop after this many epochs without a better validation loss (default: never)",
     )
     add_env_options(train, "evaluate the trained policy in")
     train.add_argument("--eval-env", metavar="ID", default=None, help="deprecated: use --env")
@@ -193,7 +155,7 @@ def register(sub: Any) -> None:
         description="Pretrain a Stable-Baselines3 model on a dataset by behaviour cloning, "
         "optionally go on with RL (model.learn), and save it (needs the sb3 extra).",
     )
-    sb3.add_argument("dataset", nargs="+", help="dataset path(s) (.npz) or glob patterns")
+    _add_training_options(sb3, c, d)
     sb3.add_argument(
         "--algo",
         default="ppo",
@@ -202,33 +164,6 @@ def register(sub: Any) -> None:
     )
     add_env_options(sb3, "build the model for and train it in")
     sb3.add_argument("--out", required=True, help="SB3 model file (.zip)")
-    sb3.add_argument(
-        "--epochs",
-        type=_arg(c.positive_int, "--epochs"),
-        default=d.epochs,
-        help="pretraining epochs",
-    )
-    sb3.add_argument(
-        "--lr",
-        type=_arg(c.positive_float, "--lr"),
-        default=d.learning_rate,
-        help="pretraining learning rate",
-    )
-    sb3.add_argument(
-        "--batch-size", type=_arg(c.positive_int, "--batch-size"), default=64, help="batch size"
-    )
-    sb3.add_argument(
-        "--val-interval",
-        type=_arg(c.positive_int, "--val-interval"),
-        default=1,
-        help="validate every N epochs",
-    )
-    sb3.add_argument(
-        "--patience",
-        type=_arg(c.positive_int, "--patience"),
-        default=None,
-        help="early stopping patience in epochs (default: never)",
-    )
     sb3.add_argument(
         "--learn-steps",
         type=_arg(c.non_negative_int, "--learn-steps"),
@@ -241,13 +176,56 @@ def register(sub: Any) -> None:
         default=10,
         help="evaluation episodes after each stage (0: none)",
     )
-    sb3.add_argument(
-        "--seed", type=_arg(c.seed_value, "--seed"), default=0, help="seed of model and split"
-    )
-    sb3.add_argument(
-        "--device", type=_arg(c.device_name, "--device"), default="auto", help="auto, cpu or cuda"
-    )
     sb3.set_defaults(handler=_pretrain_sb3)
+
+
+def _add_training_options(parser: Any, c: Any, d: Any) -> None:
+    """Add what `train` and `pretrain-sb3` share: datasets, epochs, rate, batches, seed, device.
+
+    `c` is `bc.train.config` (the value checks), `d` its default `TrainConfig`.
+    """
+    parser.add_argument(
+        "dataset", nargs="+", help="dataset path(s) (.npz, ours or SB2's) or glob patterns"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_arg(c.positive_int, "--epochs"),
+        default=d.epochs,
+        help="passes over the training set",
+    )
+    parser.add_argument(
+        "--lr", type=_arg(c.positive_float, "--lr"), default=d.learning_rate, help="Adam's rate"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_arg(c.positive_int, "--batch-size"),
+        default=d.batch_size,
+        help="samples per batch",
+    )
+    parser.add_argument(
+        "--val-interval",
+        type=_arg(c.positive_int, "--val-interval"),
+        default=d.val_interval,
+        help="validate every N epochs",
+    )
+    parser.add_argument(
+        "--patience",
+        type=_arg(c.positive_int, "--patience"),
+        default=None,
+        help="stop after this many epochs without a better validation loss (default: never)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_arg(c.seed_value, "--seed"),
+        default=d.seed,
+        help="seed of the model's weights and of the split",
+    )
+    parser.add_argument(
+        "--device",
+        type=_arg(c.device_name, "--device"),
+        default=d.device,
+        help="auto (a GPU when present), cpu, cuda or cuda:N",
+    )
 
 
 def _fmt(value: float) -> str:
@@ -258,7 +236,7 @@ def _first_metadata(datasets: list[str]) -> dict[str, Any]:
     """The metadata of the first dataset named (the env to evaluate in comes from it)."""
     from bc.sources import expand
 
-    return storage.load(expand(datasets)[0], check_images=False).metadata
+    return load(expand(datasets)[0], check_images=False).metadata
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -369,7 +347,7 @@ def _eval(args: argparse.Namespace) -> int:
     from bc.train.policies import Policy
 
     policy = Policy.load(args.policy, max_bytes=args.max_policy_mb << 20)
-    metadata = storage.load(args.dataset, check_images=False).metadata if args.dataset else None
+    metadata = load(args.dataset, check_images=False).metadata if args.dataset else None
     choice = env_choice(args, metadata)
     if choice is None:
         raise UsageError("eval needs an env: give --env ID (or --dataset recorded in it)")

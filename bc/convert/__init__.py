@@ -132,7 +132,7 @@ def convert(
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:
-    from bc.storage import normalise_path
+    from bc.data.archive import normalise_path
 
     return normalise_path(a).resolve() == normalise_path(b).resolve()
 

@@ -10,8 +10,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from bc.data.arrays import DatasetArrays
 from bc.spaces import env_action, obs_to_row
-from bc.storage import DatasetArrays
 
 log = logging.getLogger(__name__)
 

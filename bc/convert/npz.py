@@ -9,14 +9,14 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from bc import storage
 from bc.convert.episodes import EpisodeSet, FullEpisode
 from bc.convert.final_obs import Resimulated, resimulate_all
+from bc.data.archive import load, normalise_path, save
+from bc.data.arrays import DatasetArrays
+from bc.data.images import IMAGE_EXTENSION, read_image, resolve_image_path, write_image
+from bc.data.trajectory import Episode
 from bc.errors import BCError, ConversionError, DatasetWriteError, MissingImagesError
-from bc.images import IMAGE_EXTENSION, read_image, resolve_image_path, write_image
 from bc.spaces import describe_space, is_image_space
-from bc.storage import DatasetArrays
-from bc.trajectory import Episode
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,10 @@ def read(path: str | Path, env: gym.Env[Any, Any] | None = None) -> EpisodeSet:
         env: an env to re-simulate in, for files whose metadata names none.
 
     Raises:
-        DatasetError: the file is unreadable (see `storage.load`).
+        DatasetError: the file is unreadable (see `bc.load`).
         ConversionError: no episode is left after dropping last transitions.
     """
-    data = storage.load(path)
+    data = load(path)
     frame = _frame_loader(data)
     metadata = {k: v for k, v in data.metadata.items() if k not in _DROPPED_KEYS}
     metadata.setdefault("observation_space", describe_space(data.observation_space()))
@@ -168,7 +168,7 @@ def write(episodes: EpisodeSet, path: str | Path, *, overwrite: bool = False) ->
         ConversionError: the archive exists and `overwrite` is False.
         DatasetWriteError: the disk refused a write.
     """
-    path = storage.normalise_path(path)
+    path = normalise_path(path)
     if path.exists() and not overwrite:
         raise ConversionError(f"{path} exists; choose another name or pass overwrite")
     space = episodes.observation_space
@@ -207,4 +207,4 @@ def write(episodes: EpisodeSet, path: str | Path, *, overwrite: bool = False) ->
             )
         )
         step += ep.length
-    return storage.save(path, DatasetArrays.from_episodes(out, metadata))
+    return save(path, DatasetArrays.from_episodes(out, metadata))

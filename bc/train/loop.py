@@ -186,13 +186,11 @@ def pretrain(
 
 def check_fit(adapter: ModelAdapter, dataset: ExpertDataset) -> None:
     """Raise SpaceMismatchError when the dataset's rows do not fit the model's spaces."""
-    from bc import storage
+    from bc.data.validate import space_problems
 
     if isinstance(adapter, PolicyAdapter):
         policy = adapter.policy
-        problems = storage.space_problems(
-            dataset.data, policy.observation_space, policy.action_space
-        )
+        problems = space_problems(dataset.data, policy.observation_space, policy.action_space)
         if problems:
             raise SpaceMismatchError("the dataset does not fit the policy: " + "; ".join(problems))
     else:

@@ -123,9 +123,9 @@ class SB3Adapter(ModelAdapter):
 
 def check_fit(model: Any, dataset: ExpertDataset) -> None:
     """Raise SpaceMismatchError when the dataset's rows do not fit the model's spaces."""
-    from bc import storage
+    from bc.data.validate import space_problems
 
-    problems = storage.space_problems(dataset.data, model.observation_space, model.action_space)
+    problems = space_problems(dataset.data, model.observation_space, model.action_space)
     if problems:
         raise SpaceMismatchError("the dataset does not fit the model: " + "; ".join(problems))
 

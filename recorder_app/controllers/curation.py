@@ -10,7 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bc import curation, storage
+from bc import curation
+from bc.data.editing import delete_episodes
 from recorder_app.state import DatasetSummary, LabelChange
 
 __all__ = ["LabelChange", "PendingEdits", "apply_edits", "last_episode", "marked_undone"]
@@ -34,7 +35,7 @@ def apply_edits(path: Path, edits: PendingEdits) -> None:
         if indices:
             curation.label_episodes(path, indices, **change.kwargs())
     if edits.undo:
-        storage.delete_episodes(path, sorted(set(edits.undo)))
+        delete_episodes(path, sorted(set(edits.undo)))
 
 
 def relabelled(data: DatasetSummary, change: LabelChange) -> DatasetSummary:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from bc import curation, journal, lock, storage
+from bc import curation
+from bc.data import editing, journal, lock
+from bc.data.archive import load, normalise_path
+from bc.data.validate import space_problems
 from recorder_app.controllers.curation import (
     LabelChange,
     PendingEdits,
@@ -36,10 +39,10 @@ def load_summary(path: Path, info: EnvInfo | None) -> tuple[DatasetSummary | Non
     """
     if not path.exists() and not journal.all_parts(path):
         return None, ""
-    data = storage.load(path, check_images=False)
+    data = load(path, check_images=False)
     mismatch = ""
     if info is not None:
-        problems = storage.space_problems(data, info.observation_space, info.action_space)
+        problems = space_problems(data, info.observation_space, info.action_space)
         if problems:
             mismatch = f"Does not fit {info.env_id}: {'; '.join(problems)}"
     return DatasetSummary.of(data), mismatch
@@ -67,9 +70,7 @@ class DatasetController(QObject):
     def __init__(self, path: Path | None, env_id: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.path = (
-            storage.normalise_path(path).absolute()
-            if path is not None
-            else default_dataset_path(env_id)
+            normalise_path(path).absolute() if path is not None else default_dataset_path(env_id)
         )
         self.follows_env = path is None
         """True until the user picks a file: each env then gets its own expert_<env>.npz."""
@@ -116,7 +117,7 @@ class DatasetController(QObject):
         if self.recording:
             self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
             return
-        self.path = storage.normalise_path(path).absolute()
+        self.path = normalise_path(path).absolute()
         holder = lock.locked_by(self.path)
         self.read_only = holder.describe() if holder is not None else ""
         self.follows_env = False
@@ -132,7 +133,7 @@ class DatasetController(QObject):
 
     def relocated(self, path: Path) -> None:
         """The recording went on in another file (the disk refused this one): show that one."""
-        self.path = storage.normalise_path(path).absolute()
+        self.path = normalise_path(path).absolute()
         self.follows_env = False
         self.replace_next = False
         self.read_only = ""
@@ -142,7 +143,7 @@ class DatasetController(QObject):
         if self.recording:
             self.message.emit("Stop recording (Ctrl+R) before changing dataset.")
             return
-        target = storage.normalise_path(path).absolute()
+        target = normalise_path(path).absolute()
         holder = lock.locked_by(target)
         if holder is not None:
             self.locked.emit(target, holder.describe())
@@ -211,7 +212,7 @@ class DatasetController(QObject):
         path = self.path
         self.message.emit(f"Deleting {len(indices)} episode(s) from {path.name}...")
         start_job(
-            lambda: storage.delete_episodes(path, indices),
+            lambda: editing.delete_episodes(path, indices),
             "deleting episodes",
             lambda _: self._on_deleted(indices),
             lambda message: self.failed.emit("Cannot delete episodes", message),

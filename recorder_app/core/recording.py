@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bc.data.archive import normalise_path
+from bc.data.recorder import Recorder
+from bc.data.trajectory import EpisodeSummary
 from bc.errors import BCError
-from bc.recorder import Recorder
 from bc.rollout import HasTakeover, StepResult
-from bc.storage import normalise_path
-from bc.trajectory import EpisodeSummary
 from recorder_app.state import RecordingRequest, SavedEpisode
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from bc.data.recorder import Recorder
 from bc.envs import make_env
 from bc.errors import BCError
-from bc.recorder import Recorder
 from bc.rollout import Expert, HasInput, Rollout
 from recorder_app.core.errors import one_line
 from recorder_app.core.events import RunnerEvents

@@ -21,9 +21,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from bc.data.arrays import DatasetArrays
 from bc.export_overlay import MAX_SCALE, ExportOptions
 from bc.replay import ReplayCheck
-from bc.storage import DatasetArrays
 from recorder_app.widgets.env_view import EnvView
 from recorder_app.widgets.step_strips import DisagreementStrip, TakeoverStrip
 

@@ -12,13 +12,13 @@ import gymnasium as gym
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from bc import storage
+from bc.data.archive import load
+from bc.data.arrays import DatasetArrays
 from bc.envs import make_env
 from bc.errors import BCError
 from bc.export import export_frames
 from bc.export_overlay import ExportOptions, caption_lines, prepare_frames
 from bc.replay import EpisodeReplay, ReplayCheck, policy_disagreement
-from bc.storage import DatasetArrays
 from recorder_app.core.errors import one_line
 from recorder_app.workers.jobs import start_job
 
@@ -137,7 +137,7 @@ class ReplayWorker(QObject):
 
     def _open(self, dataset: Path, index: int, env_id: str, env_kwargs: dict[str, Any]) -> None:
         self._replay = None
-        data = storage.load(dataset)
+        data = load(dataset)
         self._close_env()
         self._env = make_env(env_id, render_mode="rgb_array", **env_kwargs)
         replay = EpisodeReplay(data, index, self._env if not data.is_image else None)

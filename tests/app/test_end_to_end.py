@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bc import storage
+from bc.data.archive import load
 
 TIMEOUT_S = 120
 
@@ -54,7 +54,7 @@ def test_the_program_records_two_episodes_and_exits_cleanly(tmp_path):
     result = run_app(tmp_path, script)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    data = storage.load(tmp_path / "e2e.npz")
+    data = load(tmp_path / "e2e.npz")
     assert data.n_episodes >= 2
     assert list(data.episode_lengths[:2]) == [5, 5]
     assert np.all(data.actions[:10] == 1)
@@ -74,6 +74,6 @@ def test_sigterm_mid_episode_saves_everything_and_exits(tmp_path):
     """
     result = run_app(tmp_path, script)
     assert result.returncode == 0, result.stderr
-    data = storage.load(tmp_path / "e2e.npz")
+    data = load(tmp_path / "e2e.npz")
     assert data.n_episodes >= 1
     assert not (tmp_path / "e2e.npz.journal").exists()

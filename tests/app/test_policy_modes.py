@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import bc
-from bc import storage
+from bc.data.archive import load
 from bc.experts import cartpole_balance
 from recorder_app import policy_modes
 from tests.app.conftest import QT_MARKS
@@ -57,6 +57,6 @@ def test_the_train_panel_targets_the_env_and_a_dataset_only_when_usable(
     s, panel = win.session, win.train_panel
     qtbot.waitUntil(lambda: s.dataset.summary is not None, timeout=20_000)
     policy_modes.show_train_target(panel, s)
-    returns = storage.load(path).episode_returns
+    returns = load(path).episode_returns
     assert panel.dataset == path and panel.human_mean == float(returns.mean())
-    assert panel.labels == int(storage.load(path).episode_lengths.sum())
+    assert panel.labels == int(load(path).episode_lengths.sum())

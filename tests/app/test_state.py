@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import bc
-from bc.trajectory import EpisodeSummary
+from bc.data.trajectory import EpisodeSummary
 from recorder_app.state import DatasetSummary, EnvInfo, SavedEpisode
 from tests.tiny_envs import TinyEnv, constant_expert
 

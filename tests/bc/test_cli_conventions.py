@@ -157,9 +157,9 @@ def test_train_without_env_uses_the_recorded_env_and_kwargs(llc, capsys):
 
 def test_record_append_without_env_continues_in_the_recorded_env(llc, capsys):
     assert main(["record", "--out", str(llc), "--append", "--episodes", "1", "--seed", "9"]) == 0
-    from bc import storage
+    from bc.data.archive import load
 
-    data = storage.load(llc)
+    data = load(llc)
     assert data.n_episodes == 3 and data.actions.shape[1:] == (2,)
     assert data.metadata["env_kwargs"] == {"continuous": True}
 
@@ -221,13 +221,13 @@ def test_info_json_of_recorded_metadata(llc, capsys):
 def test_train_goes_on_when_the_recorded_env_cannot_be_made_here(tmp_path, capsys):
     from dataclasses import replace
 
-    from bc import storage
+    from bc.data.archive import load, save
 
     path = tmp_path / "cp.npz"
     assert main(["record", "--env", "CartPole-v1", "--episodes", "2", "--out", str(path)]) == 0
-    data = storage.load(path)
+    data = load(path)
     # as a recording of an env whose package this machine lacks
-    storage.save(path, replace(data, metadata={**data.metadata, "env_id": "NotInstalled-v0"}))
+    save(path, replace(data, metadata={**data.metadata, "env_id": "NotInstalled-v0"}))
     capsys.readouterr()
     assert main(["train", str(path), "--epochs", "1", "--out", str(tmp_path / "p.zip")]) == 0
     captured = capsys.readouterr()

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import bc
-from bc import storage
 from bc.cli import main
 from bc.convert import format_of, hf
+from bc.data.archive import load
+from bc.data.images import read_image
 from bc.errors import ConversionError
-from bc.images import read_image
 from tests.tiny_envs import TinyEnv, constant_expert
 
 OBS_KINDS = ["vector", "discrete", "image1", "image3", "image4"]
@@ -47,7 +47,7 @@ def _record(path, obs_kind, act_kind, n=3, seed=0, **kwargs):
         bc.generate_expert_traj(constant_expert(env), path, env, n_episodes=n, seed=seed, **kwargs)
     finally:
         env.close()
-    return storage.load(path)
+    return load(path)
 
 
 def _target(tmp_path, fmt, name):
@@ -93,7 +93,7 @@ def test_round_trip_is_lossless(tmp_path, fmt, obs_kind, act_kind):
     middle = _target(tmp_path, fmt, "middle")
     bc.convert(tmp_path / "orig.npz", middle)
     bc.convert(middle, tmp_path / "back.npz")
-    back = storage.load(tmp_path / "back.npz")
+    back = load(tmp_path / "back.npz")
     assert back.has_final_obs
     assert_same_dataset(original, back)
     if back.is_image:
@@ -158,11 +158,11 @@ def _strip_final_obs(path, drop_env_id=False):
 def test_old_files_get_final_obs_by_resimulation(tmp_path, caplog, obs_kind):
     original = _record(tmp_path / "old.npz", obs_kind, "box", n=3, seed=0)
     _strip_final_obs(tmp_path / "old.npz")
-    assert not storage.load(tmp_path / "old.npz").has_final_obs
+    assert not load(tmp_path / "old.npz").has_final_obs
     with caplog.at_level(logging.WARNING):
         bc.convert(tmp_path / "old.npz", tmp_path / "new.npz")
     assert "re-simulated" not in caplog.text and not caplog.records
-    assert_same_dataset(original, storage.load(tmp_path / "new.npz"))
+    assert_same_dataset(original, load(tmp_path / "new.npz"))
 
 
 def test_an_env_given_by_hand_re_simulates_a_file_that_names_none(tmp_path, caplog):
@@ -185,7 +185,7 @@ def test_without_an_env_the_last_transition_is_dropped_with_a_warning(tmp_path, 
     assert "3 of 3 episode(s) could not be re-simulated" in caplog.text
     assert "the file names no env id" in caplog.text
     assert "last transition is dropped" in caplog.text
-    new = storage.load(tmp_path / "new.npz")
+    new = load(tmp_path / "new.npz")
     np.testing.assert_array_equal(new.episode_lengths, original.episode_lengths - 1)
     assert not new.episode_terminated.any()  # each now ends early: truncated
     for i in range(3):
@@ -209,7 +209,7 @@ def test_a_resimulation_that_disagrees_is_caught(tmp_path, caplog):
 
 
 def test_sb2_s_own_file_converts_with_its_last_transitions_dropped(tmp_path, sb2_cartpole, caplog):
-    sb2 = storage.load(sb2_cartpole)
+    sb2 = load(sb2_cartpole)
     with caplog.at_level(logging.WARNING):
         episodes = bc.convert(sb2_cartpole, tmp_path / "cartpole.hf")
     assert "no stored seed" in caplog.text or "names no env id" in caplog.text
@@ -217,7 +217,7 @@ def test_sb2_s_own_file_converts_with_its_last_transitions_dropped(tmp_path, sb2
     back = bc.convert(tmp_path / "cartpole.hf", tmp_path / "back.npz")
     assert [ep.length for ep in back.episodes] == list(sb2.episode_lengths - 1)
     np.testing.assert_array_equal(
-        storage.load(tmp_path / "back.npz").actions,
+        load(tmp_path / "back.npz").actions,
         np.delete(sb2.actions, sb2.episode_start_indices[1:] - 1, axis=0)[:-1],
     )
 
@@ -313,7 +313,7 @@ def test_a_minari_dataset_made_by_minari_in_arrow_converts(tmp_path):
             "foreign/cartpole-v0", buffers, env="CartPole-v1", data_format="arrow"
         )
     episodes = bc.convert("minari:foreign/cartpole-v0", tmp_path / "f.npz")
-    data = storage.load(tmp_path / "f.npz")
+    data = load(tmp_path / "f.npz")
     assert data.metadata["env_id"] == "CartPole-v1"
     assert list(data.episode_lengths) == [4, 6] and list(data.episode_seeds) == [100, 101]
     assert list(data.episode_terminated) == [True, False]
@@ -344,7 +344,7 @@ def test_an_hf_folder_made_elsewhere_gets_its_spaces_inferred(tmp_path):
     }
     datasets.Dataset.from_dict(columns).save_to_disk(str(tmp_path / "x.hf"))
     bc.convert(tmp_path / "x.hf", tmp_path / "x.npz")
-    data = storage.load(tmp_path / "x.npz")
+    data = load(tmp_path / "x.npz")
     assert list(data.episode_lengths) == [3, 2] and list(data.episode_seeds) == [-1, -1]
     assert list(data.episode_terminated) == [True, False]
     np.testing.assert_array_equal(data.episode_final_obs[0], columns["obs"][0][-1])
@@ -364,7 +364,7 @@ def test_an_old_file_is_upgraded_in_place_when_forced(tmp_path):
     original = _record(tmp_path / "u.npz", "vector", "box", n=2, seed=0)
     _strip_final_obs(tmp_path / "u.npz")
     bc.convert(tmp_path / "u.npz", tmp_path / "u.npz", overwrite=True)
-    assert_same_dataset(original, storage.load(tmp_path / "u.npz"))
+    assert_same_dataset(original, load(tmp_path / "u.npz"))
 
 
 def test_a_minari_dataset_refused_half_way_leaves_nothing(tmp_path, monkeypatch):
@@ -388,10 +388,10 @@ def test_cartpole_recorded_before_the_key_is_re_simulated_exactly(tmp_path, capl
     from bc.experts import cartpole_balance
 
     bc.generate_expert_traj(cartpole_balance, tmp_path / "cp", "CartPole-v1", n_episodes=2, seed=3)
-    original = storage.load(tmp_path / "cp.npz")
+    original = load(tmp_path / "cp.npz")
     _strip_final_obs(tmp_path / "cp.npz")
     with caplog.at_level(logging.WARNING):
         bc.convert(tmp_path / "cp.npz", "minari:cartpole/old-v0")
     assert not caplog.records
     bc.convert("minari:cartpole/old-v0", tmp_path / "back.npz")
-    assert_same_dataset(original, storage.load(tmp_path / "back.npz"))
+    assert_same_dataset(original, load(tmp_path / "back.npz"))

@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 import bc
-from bc import curation, selection, storage
+from bc import curation, selection
 from bc.cli import main
+from bc.data.archive import load
+from bc.data.concat import concatenate
+from bc.data.editing import delete_episodes
+from bc.data.image_checks import check_image_files
+from bc.data.schema import SB2_KEYS
 from bc.dataset import ExpertDataset
 from bc.envs import make_env
 from bc.errors import DatasetError
@@ -31,13 +36,13 @@ def five(tmp_path):
 
 
 def test_labels_round_trip_and_sb2_keys_stay_untouched(five):
-    before = storage.load(five)
+    before = load(five)
     assert list(before.episode_flag) == [0] * 5 and list(before.episode_notes) == [""] * 5
     assert [curation.tags_of(before, i) for i in range(5)] == [[]] * 5
     curation.label_episodes(five, [1, 3], add_tags=["expert", " bad  start "], flag=1)
     curation.label_episodes(five, [3], remove_tags=["bad start"], note="clean run\nno wobble")
     curation.label_episodes(five, [4], flag=-1)
-    data = storage.load(five)
+    data = load(five)
     assert list(data.episode_flag) == [0, 1, 0, 1, -1]
     assert curation.tags_of(data, 1) == ["expert", "bad start"]
     assert curation.tags_of(data, 3) == ["expert"]
@@ -47,25 +52,25 @@ def test_labels_round_trip_and_sb2_keys_stay_untouched(five):
     with np.load(five) as npz:
         assert json.loads(str(npz["episode_tags"][1])) == ["expert", "bad start"]
         assert npz["episode_flag"].dtype == np.int8
-        for key in storage.SB2_KEYS:
+        for key in SB2_KEYS:
             np.testing.assert_array_equal(npz[key], before.to_arrays()[key])
     # labels follow their episodes through select, concatenate and delete
     picked = data.select_episodes([3, 1])
     assert list(picked.episode_flag) == [1, 1] and picked.episode_notes[0].startswith("clean")
-    joined = storage.concatenate([data, picked])
+    joined = concatenate([data, picked])
     assert joined.n_episodes == 7 and list(joined.episode_flag[-2:]) == [1, 1]
-    after = storage.delete_episodes(five, [0])
+    after = delete_episodes(five, [0])
     assert list(after.episode_flag) == [1, 0, 1, -1]
 
 
 def test_bad_labels_in_a_file_are_reported(five, tmp_path):
-    arrays = storage.load(five).to_arrays()
+    arrays = load(five).to_arrays()
     arrays["episode_tags"] = np.array(['["a"]', "not json", "[]", "[]", "[]"])
     arrays["episode_flag"] = np.array([0, 0, 5, 0, 0], dtype=np.int8)
     bad = tmp_path / "bad.npz"
     np.savez(bad, **arrays)
     with pytest.raises(DatasetError) as err:
-        storage.load(bad)
+        load(bad)
     assert "'episode_tags'[1] is not a JSON list of strings" in str(err.value)
     assert "'episode_flag' must hold only -1, 0 and 1" in str(err.value)
     with pytest.raises(DatasetError, match="flag must be 1, -1 or 0"):
@@ -75,7 +80,7 @@ def test_bad_labels_in_a_file_are_reported(five, tmp_path):
 
 
 def test_sb2_files_read_with_no_labels(sb2_cartpole):
-    data = storage.load(sb2_cartpole)
+    data = load(sb2_cartpole)
     assert data.n_episodes > 0 and not data.episode_flag.any()
     assert selection.counts(data, EpisodeSelection()) == (data.n_episodes, data.n_steps)
 
@@ -86,11 +91,11 @@ def test_undo_down_to_an_empty_dataset_that_records_again(tmp_path):
     bc.generate_expert_traj(constant_expert(env), path, env, n_episodes=2, seed=0)
     assert curation.undo_last_episode(path).n_episodes == 1
     empty = curation.undo_last_episode(path)
-    assert empty.n_episodes == 0 and storage.load(path).n_steps == 0
+    assert empty.n_episodes == 0 and load(path).n_steps == 0
     with pytest.raises(DatasetError, match="no episode to undo"):
         curation.undo_last_episode(path)
     bc.generate_expert_traj(constant_expert(env), path, env, n_episodes=1, seed=5, append=True)
-    again = storage.load(path)
+    again = load(path)
     assert again.n_episodes == 1 and list(again.episode_seeds) == [5]
 
 
@@ -98,7 +103,7 @@ def test_selection_filters_combine_then_first_n(five):
     curation.label_episodes(five, [1, 2, 4], add_tags=["expert"])
     curation.label_episodes(five, [2, 3], flag=1)
     curation.label_episodes(five, [4], flag=-1)
-    data = storage.load(five)
+    data = load(five)
     pick = selection.selected_indices
     assert pick(data, EpisodeSelection()) == [0, 1, 2, 3, 4]
     assert pick(data, EpisodeSelection(tags=("expert",))) == [1, 2, 4]
@@ -165,7 +170,7 @@ def test_image_dataset_labels_survive_undo(tmp_path):
     curation.label_episodes(path, [0], add_tags=["keep"], flag=1)
     data = curation.undo_last_episode(path)
     assert data.n_episodes == 1 and curation.tags_of(data, 0) == ["keep"]
-    storage.check_image_files(data)
+    check_image_files(data)
     shutil.rmtree(tmp_path / "img_images")  # the dataset's own image folder
 
 

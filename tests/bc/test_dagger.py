@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 
 import bc
-from bc import storage
 from bc.cli import main
+from bc.data.archive import normalise_path
+from bc.data.concat import concatenate
+from bc.data.editing import delete_episodes
+from bc.data.recorder import Recorder
 from bc.dataset import ExpertDataset
 from bc.experts import cartpole_balance
 from bc.interactive import DisagreementGate, TakeoverExpert, collect
 from bc.labels import count_labels, intervention_counts, label_mask
-from bc.recorder import Recorder
 from tests.bc.test_sb2_compat import sb2_load
 
 
@@ -40,7 +42,7 @@ def _record(path, n_steps=(4, 3), discrete=True):
                 policy_action=None if took else (2 if discrete else np.zeros(2, np.float32)),
             )
         rec.end_episode()
-    return storage.normalise_path(path)
+    return normalise_path(path)
 
 
 @pytest.mark.parametrize("discrete", [True, False])
@@ -66,7 +68,7 @@ def test_interactive_keys_round_trip_and_sb2_reads_them(tmp_path, discrete):
     second = data.select_episodes([1])
     np.testing.assert_array_equal(second.interventions, [False, True, False])
     assert list(second.episode_kind) == ["correction"]
-    kept = storage.delete_episodes(path, [0])
+    kept = delete_episodes(path, [0])
     assert list(kept.episode_kind) == ["correction"] and len(kept.policy_actions) == 3
     assert intervention_counts(kept).tolist() == [1]
 
@@ -79,7 +81,7 @@ def test_plain_file_reads_without_interactive_keys_and_joins_as_demonstrations(t
             rec.add_step(np.zeros(2, np.float32), 0, 1.0)
     data = bc.load(plain)
     assert not data.is_interactive and "interventions" not in data.to_arrays()
-    joined = storage.concatenate([data, bc.load(_record(tmp_path / "mix"))])
+    joined = concatenate([data, bc.load(_record(tmp_path / "mix"))])
     assert list(joined.episode_kind) == ["demonstration", "demonstration", "correction"]
     assert not joined.interventions[: data.n_steps].any()
     assert (joined.policy_actions[: data.n_steps] == -1).all()
@@ -255,3 +257,45 @@ def test_train_cli_takes_a_label_selection(tmp_path, capsys):
     assert "no step is a label" in capsys.readouterr().err
     assert main(["train", str(path), *common, "--labels", "all"]) == 0
     assert (tmp_path / "p.zip").is_file()
+
+
+def test_cli_takes_the_shared_env_options(tmp_path, capsys):
+    data, out = tmp_path / "grow.npz", tmp_path / "pol.zip"
+    assert main(["record", "--env", "CartPole-v1", "--expert", "bc.experts:cartpole_balance",
+                 "--episodes", "1", "--out", str(data)]) == 0  # fmt: skip
+    capsys.readouterr()
+    # no --env: the env the dataset was recorded in; --env-kwargs overrides its kwargs
+    code = main(
+        [
+            "dagger",
+            str(data),
+            "--env-kwargs",
+            '{"sutton_barto_reward": true}',
+            "--trust-env-module",
+            "--expert",
+            "bc.experts:cartpole_balance",
+            "--rounds",
+            "0",
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--eval-episodes",
+            "1",
+            "--json",
+        ]
+    )
+    assert code == 0
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["round"] == 0
+    assert line["mean_return"] <= 0  # Sutton and Barto's reward: 0 per step, -1 at the fall
+
+
+def test_cli_without_env_for_a_new_dataset_is_a_usage_error(tmp_path, capsys):
+    code = main(
+        ["dagger", str(tmp_path / "new"), "--expert", "bc.experts:cartpole_balance",
+         "--out", str(tmp_path / "p.zip")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "needs an env: give --env ID" in err
+    assert not (tmp_path / "new.npz").exists()

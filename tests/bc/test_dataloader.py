@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 
+from bc.data.images import write_image
 from bc.dataloader import DataLoader, ImageCache
 from bc.errors import DatasetError, MissingImagesError
-from bc.images import write_image
 
 
 def _loader(n, batch_size, **kw):

@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 
 import bc
-from bc import storage
+from bc.data.archive import load
+from bc.data.arrays import DatasetArrays
+from bc.data.editing import delete_episodes
+from bc.data.image_checks import check_image_files
+from bc.data.images import read_image
+from bc.data.recorder import Recorder
 from bc.errors import DatasetError
-from bc.images import read_image
-from bc.recorder import Recorder
 from tests.bc.test_sb2_compat import sb2_load
 from tests.tiny_envs import TinyEnv, constant_expert
 
@@ -35,7 +38,7 @@ def _simulated_finals(obs_kind, act_kind, seeds):
 def test_generate_expert_traj_stores_each_final_observation(tmp_path, obs_kind):
     env = TinyEnv(obs_kind, "box")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "f", env, n_episodes=3, seed=4)
-    data = storage.load(tmp_path / "f.npz")
+    data = load(tmp_path / "f.npz")
     assert data.has_final_obs and len(data.episode_final_obs) == 3
     expected = _simulated_finals(obs_kind, "box", [4, 5, 6])
     for i, want in enumerate(expected):
@@ -99,7 +102,7 @@ def test_append_journal_merge_and_delete_keep_the_key_consistent(tmp_path, obs_k
         rec.end_episode(terminated, final_obs=obs)
     rec.flush()
     # before the merge, the two new episodes are journal files: load joins them
-    mid = storage.load(path)
+    mid = load(path)
     assert mid.pending_episodes == 2 and mid.has_final_obs and len(mid.episode_final_obs) == 4
     merged = rec.close()
     assert merged is not None and merged.has_final_obs
@@ -109,12 +112,12 @@ def test_append_journal_merge_and_delete_keep_the_key_consistent(tmp_path, obs_k
             np.testing.assert_array_equal(read_image(merged.root / str(stored)), want)
     else:
         np.testing.assert_array_equal(merged.episode_final_obs, np.stack(finals))
-    after = storage.delete_episodes(path, [1, 2])
+    after = delete_episodes(path, [1, 2])
     assert after.n_episodes == 2 and len(after.episode_final_obs) == 2
     np.testing.assert_array_equal(after.episode_final_obs, merged.episode_final_obs[[0, 3]])
     if after.is_image:
         assert not (merged.root / str(merged.episode_final_obs[1])).exists()
-        storage.check_image_files(after)  # the kept episodes' final images are still there
+        check_image_files(after)  # the kept episodes' final images are still there
 
 
 def test_append_to_a_file_without_the_key_leaves_it_out_with_a_warning(tmp_path, caplog):
@@ -126,7 +129,7 @@ def test_append_to_a_file_without_the_key_leaves_it_out_with_a_warning(tmp_path,
     np.savez(path, **arrays)
     with caplog.at_level(logging.WARNING):
         bc.generate_expert_traj(constant_expert(env), path, env, n_episodes=1, seed=5, append=True)
-    data = storage.load(path)
+    data = load(path)
     assert data.n_episodes == 3 and not data.has_final_obs
     with np.load(path) as npz:
         assert "episode_final_obs" not in npz.files
@@ -138,9 +141,9 @@ def test_final_obs_that_disagree_with_obs_are_reported(tmp_path):
     env = TinyEnv("vector")
     out = bc.generate_expert_traj(constant_expert(env), tmp_path / "b", env, n_episodes=2, seed=0)
     with pytest.raises(DatasetError, match=r"'episode_final_obs' has 1 rows, expected 2"):
-        storage.DatasetArrays(**out, episode_final_obs=np.zeros((1, 3), dtype=np.float32))
+        DatasetArrays(**out, episode_final_obs=np.zeros((1, 3), dtype=np.float32))
     with pytest.raises(DatasetError, match=r"'episode_final_obs' is float32 \(4,\), expected rows"):
-        storage.DatasetArrays(**out, episode_final_obs=np.zeros((2, 4), dtype=np.float32))
+        DatasetArrays(**out, episode_final_obs=np.zeros((2, 4), dtype=np.float32))
 
 
 def test_a_missing_final_image_is_named(tmp_path):
@@ -148,7 +151,7 @@ def test_a_missing_final_image_is_named(tmp_path):
     bc.generate_expert_traj(constant_expert(env), tmp_path / "m", env, n_episodes=2, seed=0)
     (tmp_path / "m_images" / "6_final.png").unlink()
     with pytest.raises(bc.MissingImagesError, match=r"6_final.png \(episode 1\)"):
-        storage.load(tmp_path / "m.npz")
+        load(tmp_path / "m.npz")
 
 
 def test_info_says_whether_final_observations_are_stored(tmp_path, capsys, sb2_cartpole):

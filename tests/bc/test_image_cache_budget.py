@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import bc
-from bc.images import read_image
+from bc.data.images import read_image
 from tests.tiny_envs import TinyEnv
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
 import bc
-from bc import sources, storage
+from bc import sources
 from bc.cli import main
+from bc.data.archive import load, save
 from bc.errors import DatasetError
 from bc.train import TrainConfig, train
 from tests.tiny_envs import TinyEnv
@@ -63,10 +65,10 @@ def test_files_that_do_not_match_are_refused_naming_both(tmp_path):
     with pytest.raises(DatasetError, match="the pattern matches no file"):
         bc.ExpertDataset(str(tmp_path / "nothing*.npz"), verbose=0)
     c = _record(tmp_path, "c")
-    data = storage.load(c)
+    data = load(c)
     meta = dict(data.metadata, env_id="Other-v0")
-    storage.save(tmp_path / "d.npz", storage.replace(data, metadata=meta))
-    meta_a = storage.load(a).metadata
+    save(tmp_path / "d.npz", replace(data, metadata=meta))
+    meta_a = load(a).metadata
     if meta_a.get("env_id"):
         with pytest.raises(DatasetError, match="was recorded in"):
             bc.ExpertDataset([a, tmp_path / "d.npz"], verbose=0)
@@ -85,11 +87,11 @@ def test_merge_writes_one_image_dataset_with_its_own_folder_and_keeps_the_inputs
     a = _record(tmp_path, "a", obs_kind="image3", episodes=2)
     b = _record(tmp_path, "b", obs_kind="image3", episodes=3, seed=7)
     before = {p: p.read_bytes() for p in (a, b)}
-    inputs = [storage.load(a), storage.load(b)]
+    inputs = [load(a), load(b)]
     out = tmp_path / "merged" / "all.npz"
     out.parent.mkdir()
     assert main(["merge", str(a), str(b), "--out", str(out)]) == 0
-    merged = storage.load(out)
+    merged = load(out)
     assert merged.n_episodes == 5 and list(merged.episode_source) == ["a.npz"] * 2 + ["b.npz"] * 3
     assert all(str(p).startswith("all_images/") for p in merged.obs)
     frames = merged.image_paths()
@@ -102,12 +104,12 @@ def test_merge_writes_one_image_dataset_with_its_own_folder_and_keeps_the_inputs
     assert {p: p.read_bytes() for p in (a, b)} == before
     again = tmp_path / "merged" / "again.npz"
     assert main(["merge", str(out), str(a), "--out", str(again), "--copy"]) == 0
-    twice = storage.load(again)
+    twice = load(again)
     assert list(twice.episode_source) == ["a.npz"] * 2 + ["b.npz"] * 3 + ["a.npz"] * 2
     assert os.stat(twice.image_paths()[0]).st_ino != os.stat(frames[0]).st_ino  # copied
     # an existing output is refused, nothing changes
     assert main(["merge", str(a), str(b), "--out", str(out)]) == 1
-    assert storage.load(out).n_episodes == 5
+    assert load(out).n_episodes == 5
 
 
 def test_merge_refuses_an_existing_image_folder(tmp_path):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import bc
-from bc import storage
+from bc.data.archive import load
+from bc.data.images import read_image
+from bc.data.recorder import Recorder
 from bc.errors import BCError, ExpertError, SpaceMismatchError, UnsupportedSpaceError
-from bc.images import read_image
-from bc.recorder import Recorder
 from tests.tiny_envs import ACT_KINDS, OBS_KINDS, TinyEnv, constant_expert
 
 
@@ -258,6 +258,6 @@ def test_episode_save_cost_does_not_depend_on_dataset_size(tmp_path):
         sizes.append(parts[-1].stat().st_size)
     assert len(parts) == 5 and not (tmp_path / "j.npz").exists()
     assert max(sizes) == min(sizes)
-    assert storage.load(tmp_path / "j").n_episodes == 5  # readable before close
+    assert load(tmp_path / "j").n_episodes == 5  # readable before close
     rec.close()
     assert not (tmp_path / "j.npz.journal").exists()

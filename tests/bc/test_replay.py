@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import bc
-from bc import storage
+from bc.data.archive import load
+from bc.data.arrays import DatasetArrays
 from bc.envs import make_env
 from bc.errors import BCError
 from bc.experts import cartpole_balance
@@ -17,7 +18,7 @@ from tests.tiny_envs import TinyEnv, constant_expert
 
 def test_cartpole_replay_reproduces_stored_rewards_and_frames(tmp_path):
     bc.generate_expert_traj(cartpole_balance, tmp_path / "cp", "CartPole-v1", n_episodes=2, seed=3)
-    data = storage.load(tmp_path / "cp.npz")
+    data = load(tmp_path / "cp.npz")
     env = make_env("CartPole-v1")
     replay = EpisodeReplay(data, 1, env)
     assert len(replay) == 500 and replay.seed == 4
@@ -35,10 +36,10 @@ def test_cartpole_replay_reproduces_stored_rewards_and_frames(tmp_path):
 
 def test_divergence_is_reported_at_its_step(tmp_path):
     bc.generate_expert_traj(cartpole_balance, tmp_path / "cp", "CartPole-v1", n_episodes=1, seed=0)
-    data = storage.load(tmp_path / "cp.npz")
+    data = load(tmp_path / "cp.npz")
     rewards = data.rewards.copy()
     rewards[37] = 0.5  # as if the env had been non-deterministic there
-    changed = storage.DatasetArrays(
+    changed = DatasetArrays(
         **{**data.sb2_dict(), "rewards": rewards},
         episode_seeds=data.episode_seeds,
         metadata=data.metadata,
@@ -49,7 +50,7 @@ def test_divergence_is_reported_at_its_step(tmp_path):
 
 
 def test_sb2_episodes_without_seed_cannot_be_resimulated(sb2_cartpole):
-    data = storage.load(sb2_cartpole)
+    data = load(sb2_cartpole)
     with pytest.raises(BCError, match="episode 0 has no stored seed"):
         EpisodeReplay(data, 0, make_env("CartPole-v1"))
 
@@ -57,7 +58,7 @@ def test_sb2_episodes_without_seed_cannot_be_resimulated(sb2_cartpole):
 def test_image_episodes_replay_from_files(tmp_path):
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "i", env, n_episodes=2, seed=0)
-    data = storage.load(tmp_path / "i.npz")
+    data = load(tmp_path / "i.npz")
     replay = EpisodeReplay(data, 1)
     assert replay.from_images and len(replay) == 4
     fresh = TinyEnv("image3")
@@ -66,14 +67,14 @@ def test_image_episodes_replay_from_files(tmp_path):
 
 def test_policy_disagreement_marks_the_right_steps(tmp_path):
     bc.generate_expert_traj(cartpole_balance, tmp_path / "cp", "CartPole-v1", n_episodes=1, seed=0)
-    data = storage.load(tmp_path / "cp.npz")
+    data = load(tmp_path / "cp.npz")
     space = data.action_space()
     always_left = lambda obs: np.zeros((len(obs), 1), dtype=np.int64)  # noqa: E731
     _, disagree = policy_disagreement(always_left, data, 0, space)
     np.testing.assert_array_equal(disagree, data.actions[:, 0] != 0)
     env = TinyEnv("vector", "box")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "b", env, n_episodes=1, seed=0)
-    boxes = storage.load(tmp_path / "b.npz")
+    boxes = load(tmp_path / "b.npz")
     near = lambda obs: np.tile([0.55, -0.5], (len(obs), 1))  # noqa: E731  within 10% of range 2
     far = lambda obs: np.tile([0.5, 0.0], (len(obs), 1))  # noqa: E731
     assert not policy_disagreement(near, boxes, 0, env.action_space)[1].any()

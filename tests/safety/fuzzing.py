@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from bc.data.archive import load
 from bc.errors import BCError
-from bc.storage import load
 
 from .files import npy_header
 
@@ -193,7 +193,7 @@ def prepare_folder(folder: Path) -> None:
     """Give the hostile paths something to find: a real PNG, a FIFO, a file outside."""
     import os
 
-    from bc.images import write_image
+    from bc.data.images import write_image
 
     (folder / "recorded_images").mkdir(parents=True, exist_ok=True)
     write_image(folder / "recorded_images" / "0.png", np.zeros((6, 8, 3), np.uint8))
@@ -245,7 +245,7 @@ def _alarm(seconds: int) -> Iterator[None]:
 
 def outcome(path: Path) -> Outcome:
     """Load a file as the commands do and classify what happened (never raises)."""
-    from bc.checks import check_dataset
+    from bc.data.checks import check_dataset
 
     tracemalloc.start()
     try:

@@ -17,7 +17,7 @@ import cv2
 import gymnasium as gym
 import numpy as np
 
-from bc.images import write_image
+from bc.data.images import write_image
 
 ENV_IDS = {
     ("vector", "discrete"): "SafetyTinyVecDisc-v0",

@@ -93,7 +93,7 @@ def prove_contract(path: Path) -> None:
 )
 @given(spec=specs())
 def test_check_is_the_contract(spec: Spec) -> None:
-    from bc.checks import check_dataset
+    from bc.data.checks import check_dataset
 
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp(prefix="bc-contract-")) / "d"
@@ -137,7 +137,7 @@ def test_every_problem_is_listed_at_once(tmp_path, capsys):
 
 
 def test_sb2_files_pass_the_contract(sb2_files):
-    from bc.checks import check_dataset
+    from bc.data.checks import check_dataset
 
     for path in sb2_files:
         report = check_dataset(path)
@@ -154,7 +154,7 @@ def sb2_files():
 def test_sb2_image_paths_relative_to_the_working_directory_pass_with_a_warning(
     tmp_path, monkeypatch
 ):
-    from bc.checks import check_dataset
+    from bc.data.checks import check_dataset
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()

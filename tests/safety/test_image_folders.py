@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import bc
+from bc.data.images import read_image, write_image
+from bc.data.recorder import Recorder
 from bc.errors import BCError
-from bc.images import read_image, write_image
-from bc.recorder import Recorder
 from tests.safety.conftest import run_bc
 from tests.tiny_envs import TinyEnv
 

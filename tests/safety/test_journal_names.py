@@ -7,7 +7,9 @@ import json
 import numpy as np
 
 import bc
-from bc import journal, storage
+from bc.data import journal
+from bc.data.archive import load
+from bc.data.editing import consolidate
 from tests.safety.conftest import run_bc
 from tests.safety.trials import add_journal_episodes
 
@@ -16,7 +18,7 @@ def _hostile_dataset(folder, victims):
     """A dataset whose metadata lists victims as 'merged journal files', with a live journal."""
     path = folder / "data" / "ds.npz"
     bc.generate_expert_traj(lambda o: 0, path, "CartPole-v1", n_episodes=2, seed=0)
-    data = storage.load(path)
+    data = load(path)
     # a journal file the archive says it absorbed (a crash before the clean-up), so the
     # journal folder exists and the next clean-up reads the list: '..' paths resolve
     add_journal_episodes(path, [7])
@@ -39,12 +41,12 @@ def test_journal_merged_entries_outside_the_journal_are_never_deleted(tmp_path, 
     data = bc.load(path)
     assert data.n_episodes == 3  # 2 + the appended 1 (the journal's was 'absorbed')
     path2 = _hostile_dataset(tmp_path / "b", victims)
-    storage.consolidate(path2)
-    assert storage.load(path2).n_episodes == 2
+    consolidate(path2)
+    assert load(path2).n_episodes == 2
     path3 = _hostile_dataset(tmp_path / "c", victims)
     proc = run_bc("delete", path3, "0")
     assert proc.returncode == 0, proc.stderr
-    assert storage.load(path3).n_episodes == 1
+    assert load(path3).n_episodes == 1
     assert all(v.read_text() == "precious" for v in victims)
     assert all(p.is_file() for p in (path, path2, path3))
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import signal
 
 import bc
-from bc import journal, storage
+from bc.data import journal
+from bc.data.editing import consolidate
 from tests.safety.conftest import one_line_error, run_bc, run_script
 from tests.safety.trials import add_journal_episodes
 
 KILLED_IN_MERGE = """
 import os, signal, sys
-from bc import storage
+from bc.data.editing import consolidate
 real = os.replace
 def replace(src, dst):
     if str(dst).endswith("ds.npz"):
         os.kill(os.getpid(), signal.SIGKILL)  # the temp file is written, not yet renamed
     return real(src, dst)
 os.replace = replace
-storage.consolidate(sys.argv[1])
+consolidate(sys.argv[1])
 """
 
 
@@ -40,7 +41,7 @@ def test_unreadable_journal_file_is_moved_aside_kept_and_reported(tmp_path):
     add_journal_episodes(path, [10])
     bad = journal.next_part_path(path)
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    storage.consolidate(path)  # merges the good one; must not delete the bad one
+    consolidate(path)  # merges the good one; must not delete the bad one
     kept = journal.damaged_parts(path)
     assert [p.name for p in kept] == [bad.name]
     assert kept[0].read_bytes() == b"PK\x03\x04 not really a zip"

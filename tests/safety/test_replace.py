@@ -11,15 +11,15 @@ import sys
 import textwrap
 
 import bc
-from bc import journal
-from bc.recorder import Recorder
+from bc.data import journal
+from bc.data.recorder import Recorder
 from tests.safety.conftest import one_line_error, run_bc
 from tests.safety.trials import add_journal_episodes, child_env
 
 REPLACER = textwrap.dedent(
     """
     import sys, gymnasium as gym
-    from bc.recorder import Recorder
+    from bc.data.recorder import Recorder
     env = gym.make("CartPole-v1")
     rec = Recorder(sys.argv[1], env.observation_space, env.action_space)  # replaces
     print("replacing", flush=True)

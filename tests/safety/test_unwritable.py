@@ -20,9 +20,9 @@ from tests.safety.conftest import run_script
 PRELUDE = """
 import contextlib, io, os, resource, signal, sys
 from pathlib import Path
-import bc, bc.checks, bc.cli, bc.cli.dataset_cmds, bc.cli.edit_cmds, bc.record, bc.envs, tqdm
+import bc, bc.data.checks, bc.cli, bc.cli.dataset_cmds, bc.cli.edit_cmds, bc.record, bc.envs, tqdm
 from bc.errors import BCError, DatasetWriteError
-from bc.recorder import Recorder
+from bc.data.recorder import Recorder
 from tests.tiny_envs import TinyEnv
 import gymnasium as gym
 
@@ -86,7 +86,7 @@ rec.relocate(rw / "elsewhere" / "saved")
 episode(rec, 3)
 data = rec.close()
 print("elsewhere:", data.episode_seeds.tolist())
-from bc.checks import check_dataset
+from bc.data.checks import check_dataset
 moved = check_dataset(rw / "elsewhere" / "saved.npz")
 print("elsewhere check:", moved.problems, len(moved.data.episode_final_crc32))
 print("elsewhere finals:", sorted(Path(str(p)).name for p in moved.data.episode_final_obs))

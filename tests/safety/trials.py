@@ -28,7 +28,7 @@ KILL_CHILD = textwrap.dedent(
     import json, os, re, signal, sys
     import numpy as np
     import bc
-    from bc.recorder import Recorder
+    from bc.data.recorder import Recorder
     from tests.tiny_envs import TinyEnv
 
     path, scenario, kind, kill_at, report = sys.argv[1:6]
@@ -101,8 +101,9 @@ class KillTrial:
 
 def prepare(folder: Path, scenario: str, kind: str) -> tuple[Path, int]:
     """Make the dataset a scenario starts from; returns its path and its episode count."""
-    from bc import journal, storage
-    from bc.recorder import Recorder
+    from bc.data import journal
+    from bc.data.archive import load
+    from bc.data.recorder import Recorder
     from tests.tiny_envs import TinyEnv
 
     path = folder / "ds.npz"
@@ -119,17 +120,19 @@ def prepare(folder: Path, scenario: str, kind: str) -> tuple[Path, int]:
     rec.close()
     add_journal_episodes(path, [3, 4])
     assert len(journal.unmerged_parts(path)) == 2
-    assert storage.load(path, check_images=False).n_episodes == 5
+    assert load(path, check_images=False).n_episodes == 5
     return path, 5
 
 
 def add_journal_episodes(path: Path, seeds: list[int]) -> None:
     """Leave episodes unmerged in a dataset's journal, as a crash after saving them does."""
-    from bc import journal, storage
-    from bc.images import frame_numbers, write_image
-    from bc.trajectory import Episode
+    from bc.data import journal
+    from bc.data.archive import atomic_savez, load
+    from bc.data.arrays import DatasetArrays
+    from bc.data.images import frame_numbers, write_image
+    from bc.data.trajectory import Episode
 
-    data = storage.load(path, check_images=False)
+    data = load(path, check_images=False)
     for seed in seeds:
         if data.is_image:
             folder = Path(str(data.obs[0])).parent
@@ -154,8 +157,8 @@ def add_journal_episodes(path: Path, seeds: list[int]) -> None:
             seed=seed,
             final_obs=final,
         )
-        part = storage.DatasetArrays.from_episodes([ep], data.metadata)
-        storage.atomic_savez(journal.next_part_path(path), part.to_arrays())
+        part = DatasetArrays.from_episodes([ep], data.metadata)
+        atomic_savez(journal.next_part_path(path), part.to_arrays())
 
 
 def run_kill_trial(folder: Path, scenario: str, kind: str, kill_at: int) -> KillTrial:
@@ -219,7 +222,7 @@ WRITER_CHILD = textwrap.dedent(
     """
     import sys, time
     import bc
-    from bc.recorder import Recorder
+    from bc.data.recorder import Recorder
     from tests.tiny_envs import TinyEnv
 
     env = TinyEnv()

@@ -8,7 +8,7 @@ import numpy as np
 from PyQt6.QtCore import Qt
 
 import bc
-from bc import storage
+from bc.data.archive import load
 from bc.envs import make_env
 from bc.experts import cartpole_balance
 from bc.labels import count_labels
@@ -73,7 +73,7 @@ def test_the_nth_correction_retrains_on_the_aggregate_and_the_new_policy_correct
     qtbot.mouseClick(panel.correct_button, Qt.MouseButton.LeftButton)  # stop
     qtbot.waitUntil(lambda: not s.recording.active, timeout=20_000)
     qtbot.waitUntil(lambda: not path.with_name(path.name + ".journal").exists(), timeout=20_000)
-    data = storage.load(path)
+    data = load(path)
     round1 = data.episode_round == 1
     assert int(np.count_nonzero(round1)) >= 2  # the round that triggered the retrain
     # round 2 trained on every demonstration + every take-over step of round 1

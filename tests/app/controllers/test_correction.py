@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt
 
-from bc import storage
-from bc.trainer import History
+from bc.data.archive import load
+from bc.train.loop import History
 from recorder_app.controllers.correction import label_count, next_round
 from recorder_app.state import DatasetSummary, TrainResult
 from recorder_app.widgets.dataset_panel import row_cells
@@ -53,7 +53,7 @@ def test_corrections_record_interventions_and_policy_actions(open_window, qtbot,
     qtbot.mouseClick(panel.correct_button, Qt.MouseButton.LeftButton)  # Correct off: stop
     qtbot.waitUntil(lambda: not s.recording.active, timeout=20_000)
     qtbot.waitUntil(lambda: not path.with_name(path.name + ".journal").exists(), timeout=20_000)
-    data = storage.load(path)
+    data = load(path)
     assert data.is_interactive and set(data.episode_kind) == {"correction"}
     assert set(data.episode_round) == {1}
     took = data.interventions

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt
 
-from bc import curation, storage
+from bc import curation
+from bc.data.archive import load
 from recorder_app.state import LabelChange
 from tests.app.conftest import QT_MARKS
 from tests.app.controllers.test_recording import (
@@ -29,20 +30,20 @@ def test_flag_keys_tags_note_and_filter_in_the_panel(open_window, qtbot, app_hom
     panel.table.setFocus()
     with qtbot.waitSignal(win.session.dataset.changed, timeout=20_000):
         qtbot.keyClick(panel.table, Qt.Key.Key_G)  # G in the list: good
-    qtbot.waitUntil(lambda: list(storage.load(path).episode_flag) == [0, 1, 0], timeout=20_000)
+    qtbot.waitUntil(lambda: list(load(path).episode_flag) == [0, 1, 0], timeout=20_000)
     qtbot.waitUntil(lambda: panel.table.item(1, 1).text() == "✔ good")
     panel.select_episodes([2])
     qtbot.keyClick(panel.table, Qt.Key.Key_B)
-    qtbot.waitUntil(lambda: list(storage.load(path).episode_flag) == [0, 1, -1], timeout=20_000)
+    qtbot.waitUntil(lambda: list(load(path).episode_flag) == [0, 1, -1], timeout=20_000)
     panel.select_episodes([1, 2])
     panel.edit_labels(tags="expert, slow start", note="calm hands")
     qtbot.waitUntil(
-        lambda: curation.tags_of(storage.load(path), 2) == ["expert", "slow start"],
+        lambda: curation.tags_of(load(path), 2) == ["expert", "slow start"],
         timeout=20_000,
     )
     panel.edit_labels([2], tags="expert", note="")  # one tag removed, the note cleared
-    qtbot.waitUntil(lambda: curation.tags_of(storage.load(path), 2) == ["expert"], timeout=20_000)
-    data = storage.load(path)
+    qtbot.waitUntil(lambda: curation.tags_of(load(path), 2) == ["expert"], timeout=20_000)
+    data = load(path)
     assert list(data.episode_notes) == ["", "calm hands", ""]
     qtbot.waitUntil(lambda: panel.table.item(1, 7).text() == "expert, slow start")
     assert panel.table.item(1, 8).text() == "calm hands"
@@ -60,7 +61,7 @@ def test_flag_keys_tags_note_and_filter_in_the_panel(open_window, qtbot, app_hom
     # G again on a good episode unsets it
     panel.select_episodes([1])
     qtbot.keyClick(panel.table, Qt.Key.Key_G)
-    qtbot.waitUntil(lambda: list(storage.load(path).episode_flag) == [0, 0, -1], timeout=20_000)
+    qtbot.waitUntil(lambda: list(load(path).episode_flag) == [0, 0, -1], timeout=20_000)
 
 
 def test_flag_and_undo_right_after_an_episode_ends_while_recording(open_window, qtbot, app_home):
@@ -86,7 +87,7 @@ def test_flag_and_undo_right_after_an_episode_ends_while_recording(open_window, 
         ),
         timeout=20_000,
     )
-    data = storage.load(path)
+    data = load(path)
     assert data.episode_flag[flagged] == 1
     saved = win.session.recording.saved
     assert data.n_episodes == len(saved) - 1  # every saved episode but the undone one
@@ -105,12 +106,12 @@ def test_undo_the_only_episode_then_record_again(open_window, qtbot, app_home):
         check_params_cb=lambda v: v.data is not None and v.data.n_episodes == 0,
     ):
         shortcut(qtbot, win, Qt.Key.Key_Z)
-    assert storage.load(path).n_episodes == 0
+    assert load(path).n_episodes == 0
     with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         shortcut(qtbot, win, Qt.Key.Key_R)
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
-    assert storage.load(path).n_episodes >= 1
+    assert load(path).n_episodes >= 1
 
 
 def test_stop_with_shift_drops_the_partial_episode(open_window, qtbot, app_home):
@@ -123,7 +124,7 @@ def test_stop_with_shift_drops_the_partial_episode(open_window, qtbot, app_home)
     with qtbot.waitSignal(rec.recording_changed, timeout=20_000):
         qtbot.keyClick(win, Qt.Key.Key_R, CTRL | Qt.KeyboardModifier.ShiftModifier)
     assert not rec.saved  # the partial episode was dropped, not kept truncated
-    assert not path.exists() or storage.load(path).n_episodes == 0
+    assert not path.exists() or load(path).n_episodes == 0
     # the setting does the same for a plain stop
     win.actions_by_name["drop_partial_on_stop"].setChecked(True)
     assert win.session.drop_partial_on_stop
@@ -154,7 +155,7 @@ def test_labels_made_while_recording_are_saved_when_the_app_closes(open_window, 
     assert win.session.dataset.pending
     with qtbot.waitSignal(win.session.recording.closed, timeout=20_000):
         win.session.shutdown(keep_partial=False)
-    assert storage.load(path).episode_flag[flagged] == -1
+    assert load(path).episode_flag[flagged] == -1
 
 
 def test_seed_column_fits_the_default_dock(open_window, qtbot, app_home):

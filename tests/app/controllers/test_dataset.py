@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import Qt
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.controllers import dataset as dataset_module
 from tests.app.conftest import QT_MARKS
 from tests.app.controllers.test_recording import (
@@ -43,7 +43,7 @@ def test_saved_episodes_are_appended_without_reloading_the_file(open_window, qtb
     qtbot.keyRelease(win.view, Qt.Key.Key_Right)
     stop_recording(qtbot, win)
     qtbot.waitUntil(lambda: len(loads) == 1)  # the merged file, read once after stopping
-    on_disk = storage.load(controller.path)
+    on_disk = load(controller.path)
     qtbot.waitUntil(lambda: controller.summary.n_episodes == on_disk.n_episodes)
     assert [r.seed for r in controller.summary.rows] == list(on_disk.episode_seeds)
     np.testing.assert_array_equal(controller.summary.actions, on_disk.actions)

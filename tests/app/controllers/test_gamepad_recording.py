@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import Qt
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.controllers.gamepads import ACTIVE_POLL_MS, GAMEPAD_POLL_MS
 from recorder_app.input.virtual_joystick import VirtualJoystick
 from tests.app.conftest import QT_MARKS
@@ -56,7 +56,7 @@ def test_a_virtual_gamepad_records_a_box_env(open_window, qtbot, virtual_gamepad
     stop_recording(qtbot, win)
 
     check_format(win.session.dataset.path, (2,), np.float32, (1,), "f")
-    data = storage.load(win.session.dataset.path)
+    data = load(win.session.dataset.path)
     first = data.episode(0).actions
     last = data.episode(after_switch).actions
     assert first.dtype == np.float32 and len(first) == 15

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import Qt
 
-from bc import storage
+from bc.data.archive import load
 from tests.app.conftest import QT_MARKS, LayoutPad
 from tests.app.controllers.test_recording import shortcut, stop_recording, wait_saved
 
@@ -23,7 +23,7 @@ def _record_one(qtbot, win, pad: LayoutPad, ready) -> np.ndarray:
         shortcut(qtbot, win, Qt.Key.Key_R)
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
-    return storage.load(win.session.dataset.path).episode(0).actions
+    return load(win.session.dataset.path).episode(0).actions
 
 
 def test_sticks_and_triggers_record_alike_on_both_layouts(open_window, qtbot, layout_pad):

@@ -13,7 +13,7 @@ import pytest
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.state import COUNTDOWN, PAUSED, RUNNING, WAITING
 from tests.app.conftest import QT_MARKS
 
@@ -88,7 +88,7 @@ def test_record_two_cartpole_episodes_with_the_keyboard(open_window, qtbot):
     path = win.session.dataset.path
     assert path == Path.cwd() / "expert_cartpole_v1.npz"
     arrays = check_format(path, (4,), np.float32, (1,), "i")
-    data = storage.load(path)
+    data = load(path)
     assert data.n_episodes >= 2
     assert list(data.episode_lengths[:2]) == [5, 5]
     assert np.all(data.actions[:10] == 1)
@@ -165,7 +165,7 @@ def test_discard_restarts_the_episode_from_the_same_seed(open_window, qtbot):
     qtbot.waitUntil(lambda: session.recording.last_status.step < 10)
     wait_saved(qtbot, win, 2)
     stop_recording(qtbot, win)
-    data = storage.load(session.dataset.path)
+    data = load(session.dataset.path)
     assert list(data.episode_seeds[:2]) == [100, 101]  # 100 was discarded once, re-recorded
     assert list(data.episode_lengths[:2]) == [40, 40]
 
@@ -198,7 +198,7 @@ def test_end_episode_early_keeps_it_as_truncated(open_window, qtbot):
     summary = blocker.args[0].summary
     assert 3 <= summary.length < 200 and not summary.terminated and summary.index == 0
     stop_recording(qtbot, win)
-    data = storage.load(session.dataset.path)
+    data = load(session.dataset.path)
     assert data.episode_lengths[0] == summary.length and not data.episode_terminated[0]
     # ended by the user: the final observation is the one after the last recorded step
     want = resimulated_final_obs(data, 0, "MountainCar-v0")
@@ -256,7 +256,7 @@ def test_fps_control_sets_the_tick(open_window, qtbot):
 
 
 def test_append_to_an_sb2_file(open_window, qtbot, sb2_cartpole_copy):
-    before = storage.load(sb2_cartpole_copy)
+    before = load(sb2_cartpole_copy)
     win = open_window(env_kwargs=SHORT_CARTPOLE, dataset=sb2_cartpole_copy)
     qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == before.n_episodes)
     assert win.dataset_panel.warning_label.isHidden()
@@ -264,7 +264,7 @@ def test_append_to_an_sb2_file(open_window, qtbot, sb2_cartpole_copy):
         shortcut(qtbot, win, Qt.Key.Key_R)
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
-    after = storage.load(sb2_cartpole_copy)
+    after = load(sb2_cartpole_copy)
     assert after.n_episodes >= before.n_episodes + 1
     np.testing.assert_array_equal(after.obs[: before.n_steps], before.obs)
     np.testing.assert_array_equal(after.actions[: before.n_steps], before.actions)
@@ -281,7 +281,7 @@ def test_a_dataset_that_does_not_fit_the_env_is_refused_with_a_dialog(open_windo
 
     pendulum = app_home / "pendulum.npz"
     shutil.copy(SB2_DATA / "expert_pendulum.npz", pendulum)
-    n_before = storage.load(pendulum).n_episodes
+    n_before = load(pendulum).n_episodes
     win = open_window(dataset=pendulum)
     qtbot.waitUntil(lambda: win.dataset_panel.warning_label.isVisibleTo(win.dataset_panel))
     assert "Does not fit CartPole-v1" in win.dataset_panel.warning_label.text()
@@ -291,7 +291,7 @@ def test_a_dataset_that_does_not_fit_the_env_is_refused_with_a_dialog(open_windo
     assert not win.session.recording.active
     step = win.session.recording.last_status.step
     qtbot.waitUntil(lambda: win.session.recording.last_status.step != step)  # still playing
-    assert storage.load(pendulum).n_episodes == n_before  # untouched
+    assert load(pendulum).n_episodes == n_before  # untouched
 
 
 def _answer_close_question(button: QMessageBox.StandardButton) -> None:
@@ -320,7 +320,7 @@ def test_closing_mid_episode_asks_whether_to_keep_it(open_window, qtbot, keep):
         win.close()
     qtbot.waitUntil(lambda: not win.isVisible())
     if keep:
-        data = storage.load(session.dataset.path)
+        data = load(session.dataset.path)
         assert data.n_episodes == 1 and not data.episode_terminated[0]
         assert data.episode_lengths[0] >= 5
     else:
@@ -365,6 +365,6 @@ def test_a_full_disk_shows_a_dialog_and_loses_nothing(open_window, qtbot):
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
     stop_recording(qtbot, win)  # close() retries every episode kept in memory
-    data = storage.load(session.dataset.path)
+    data = load(session.dataset.path)
     assert data.n_episodes >= max(1, ended_before_stop)
     assert np.all(data.episode_lengths[:-1] == 5)

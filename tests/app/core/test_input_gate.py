@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.state import WAITING, RecordingRequest
 from tests.app.core.runner_kit import STEPS, FakeClock, Pusher, make_runner, tick
 
@@ -46,7 +46,7 @@ def test_turn_by_turn_held_key_does_not_run_into_the_next_episode(tmp_path):
     pusher.held = True
     assert tick(runner, clock, 2) == 2
     runner.stop_recording(keep_partial=False)
-    data = storage.load(tmp_path / "t.npz")
+    data = load(tmp_path / "t.npz")
     assert data.n_episodes == 1  # the partial second episode was dropped on stop
 
 

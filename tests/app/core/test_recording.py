@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.state import RecordingRequest
 from tests.app.core.runner_kit import STEPS, FakeClock, Pusher, make_runner, tick
 
@@ -18,7 +18,7 @@ def test_recorded_seeds_start_at_the_seed_whatever_practice_ran(tmp_path):
     runner.toggle_recording(RecordingRequest(tmp_path / "d.npz", append=False))
     tick(runner, clock, 2 * STEPS)
     runner.stop_recording()
-    data = storage.load(tmp_path / "d.npz")
+    data = load(tmp_path / "d.npz")
     assert list(data.episode_seeds[:2]) == [7, 8]
     assert list(data.episode_lengths[:2]) == [STEPS, STEPS]
     assert np.all(data.actions == 1)
@@ -40,6 +40,6 @@ def test_discard_restarts_from_the_same_seed_and_end_keeps_a_truncated_episode(t
     tick(runner, clock, 2)
     runner.end_episode()
     runner.stop_recording()
-    data = storage.load(tmp_path / "r.npz")
+    data = load(tmp_path / "r.npz")
     assert list(data.episode_seeds) == [40] and list(data.episode_lengths) == [2]
     assert not data.episode_terminated[0]

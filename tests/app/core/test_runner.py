@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bc import storage
+from bc.data.archive import load
 from recorder_app.state import COUNTDOWN, PAUSED, WAITING, RecordingRequest
 from tests.app.core.runner_kit import FakeClock, Pusher, make_runner, tick
 
@@ -21,7 +21,7 @@ def test_countdown_then_running_on_the_fake_clock(tmp_path):
     assert tick(runner, clock) == 1
     runner.shutdown(keep_partial=True)
     assert not runner.alive
-    assert storage.load(tmp_path / "c.npz").n_episodes == 1
+    assert load(tmp_path / "c.npz").n_episodes == 1
 
 
 def test_pause_single_step_and_turn_by_turn():

@@ -79,7 +79,7 @@ class ScriptedTakeover:
 
 
 def test_status_publishes_the_open_episodes_take_over_runs(tmp_path):
-    from bc import storage
+    from bc.data.archive import load
     from recorder_app.core.runner import EnvRunner
     from recorder_app.state import RecordingRequest
 
@@ -101,6 +101,6 @@ def test_status_publishes_the_open_episodes_take_over_runs(tmp_path):
     tick(runner, clock)  # step 8 ends the episode: a new one starts with no runs
     assert runner.status().takeover_runs == () and runner.status().step == 0
     runner.stop_recording()
-    data = storage.load(path)
+    data = load(path)
     took = data.interventions[data.episode_slice(0)]
     assert np.flatnonzero(took).tolist() == [1, 2, 5]  # the file says what the status said

@@ -9,8 +9,8 @@ import gymnasium as gym
 import numpy as np
 from PyQt6.QtCore import Qt
 
-from bc import storage
-from bc.recorder import Recorder
+from bc.data.archive import load
+from bc.data.recorder import Recorder
 from recorder_app.input import HumanExpert, load_bindings
 from recorder_app.input.latency import summarise
 from recorder_app.widgets.dataset_panel import totals_text
@@ -57,12 +57,12 @@ def test_step_latency_is_an_optional_key_on_disk(tmp_path):
     rec.close()
     with np.load(tmp_path / "d.npz", allow_pickle=False) as f:
         assert f["step_latency"].dtype == np.float64 and f["step_latency"].shape == (4,)
-    data = storage.load(tmp_path / "d.npz")
+    data = load(tmp_path / "d.npz")
     np.testing.assert_array_equal(data.step_latency, [0.012, np.nan, np.nan, 0.020])
     summary = summarise(data.step_latency)
     assert summary.n == 2 and summary.median == 0.016
     assert "input latency 16 ms median" in totals_text(data)
-    sb2 = storage.load(SB2_DATA / "expert_cartpole.npz")  # SB2's own file: no such key
+    sb2 = load(SB2_DATA / "expert_cartpole.npz")  # SB2's own file: no such key
     assert np.isnan(sb2.step_latency).all() and sb2.step_latency.shape == (sb2.n_steps,)
     assert summarise(sb2.step_latency) is None and "latency" not in totals_text(sb2)
 
@@ -87,7 +87,7 @@ def test_key_presses_through_the_window_are_recorded_with_their_latency(open_win
         presses += 2
     wait_saved(qtbot, win, 1)
     stop_recording(qtbot, win)
-    data = storage.load(win.session.dataset.path)
+    data = load(win.session.dataset.path)
     latency = data.episode(0).step_latency
     measured = latency[np.isfinite(latency)]
     assert 1 <= len(measured) <= presses  # one per new input at most; NaN elsewhere

@@ -10,7 +10,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 import bc
-from bc import storage
+from bc.data.archive import atomic_savez, load
 from recorder_app.state import DatasetSummary
 from recorder_app.widgets.dataset_panel import DatasetPanel, episode_rows, row_cells, totals_text
 from tests.app.conftest import QT_MARKS
@@ -32,7 +32,7 @@ def make_dataset(path, env_id="CartPole-v1", episodes=3, seed=0):
         seed=int(rng.integers(100)),
     )
     env.close()
-    return storage.load(path)
+    return load(path)
 
 
 def test_rows_and_totals_describe_each_episode(app_home):
@@ -118,7 +118,7 @@ def test_deleting_an_episode_from_the_window(open_window, qtbot, app_home):
     ):
         panel.delete_button.click()
     assert panel.table.rowCount() == 2
-    after = storage.load(path)
+    after = load(path)
     np.testing.assert_array_equal(after.episode_returns, data.episode_returns[[0, 2]])
     np.testing.assert_array_equal(
         after.obs,
@@ -141,7 +141,7 @@ def test_delete_is_off_while_recording(open_window, qtbot, app_home):
     win.session.dataset.delete_episodes([0])  # refused, with a note
     with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         win.actions_by_name["record"].trigger()
-    assert storage.load(path).n_episodes >= 2
+    assert load(path).n_episodes >= 2
 
 
 def test_new_dataset_over_an_existing_file_replaces_it_when_recording(open_window, qtbot, app_home):
@@ -157,7 +157,7 @@ def test_new_dataset_over_an_existing_file_replaces_it_when_recording(open_windo
     qtbot.waitUntil(lambda: len(win.session.recording.saved) >= 1, timeout=20_000)
     with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
         win.actions_by_name["record"].trigger()
-    data = storage.load(path)
+    data = load(path)
     assert data.n_episodes >= 1 and data.episode_lengths[0] == 5
     assert data.metadata["recorded_with"] == "recorder-app"
 
@@ -198,13 +198,13 @@ def test_kind_filter_shows_one_kind_of_episode(qtbot, app_home):
     from tests.app.dagger_data import make_corrected
 
     path = make_corrected(app_home / "corrected.npz", steps=40, corrections=3)
-    data = storage.load(path)
+    data = load(path)
     arrays = dict(data.to_arrays())
     kinds = arrays["episode_kind"].copy()
     kinds[-1] = "rollout"  # as a policy's unlabelled run would be stored
     arrays["episode_kind"] = kinds
-    storage.atomic_savez(path, arrays)
-    data = storage.load(path)
+    atomic_savez(path, arrays)
+    data = load(path)
     panel = DatasetPanel()
     qtbot.addWidget(panel)
     panel.show_dataset(path, DatasetSummary.of(data))

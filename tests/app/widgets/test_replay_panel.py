@@ -10,6 +10,7 @@ from PIL import Image
 from PyQt6.QtCore import Qt
 
 import bc
+from bc.data.archive import atomic_savez
 from bc.envs import make_env
 from bc.experts import cartpole_balance
 from bc.train.loop import pretrain
@@ -80,7 +81,7 @@ def test_a_non_deterministic_episode_says_where_it_diverged(open_window, qtbot, 
         [rewards[a:a + n].sum() for a, n in zip(np.flatnonzero(data.episode_starts),
                                                   data.episode_lengths, strict=True)]
     )  # fmt: skip
-    bc.storage.atomic_savez(path, arrays)
+    atomic_savez(path, arrays)
     _win, panel = open_replay(open_window, qtbot, path, 2)
     assert panel.check.diverged_at == 7
     assert "diverged at step 7" in panel.status_label.text()

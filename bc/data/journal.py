@@ -1,7 +1,7 @@
 """Crash safety: each finished episode is first written as its own small archive in a journal.
 
 The journal of `name.npz` is the folder `name.npz.journal/`. Saving an episode costs the same
-whatever the dataset's size; `storage.consolidate` folds the journal into the archive, which
+whatever the dataset's size; `bc.data.editing.consolidate` folds the journal into the archive, which
 records the names it absorbed so that a crash between that rename and the journal's clean-up
 never counts an episode twice.
 

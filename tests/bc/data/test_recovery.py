@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 
 import bc
-from bc import journal, storage
+from bc.data import journal
+from bc.data.archive import atomic_savez, load, save
+from bc.data.arrays import DatasetArrays
+from bc.data.editing import consolidate
 
 SCRIPT = textwrap.dedent(
     """
@@ -38,7 +41,7 @@ def _record_then_kill(tmp_path, env_kind: str, kill_after: int) -> int:
     """Run a recording in a child process, SIGKILL it after `kill_after` saved episodes."""
     script = tmp_path / "rec.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
     proc = subprocess.Popen(
         [sys.executable, str(script), str(tmp_path / "ds.npz"), env_kind],
         stdout=subprocess.PIPE,
@@ -86,13 +89,13 @@ def test_crash_between_archive_rename_and_journal_cleanup(tmp_path):
     # simulate: two journal files written, archive rewritten with them, crash before deletion
     for seed in (10, 11):
         part = bc.generate_expert_traj(lambda o: 1, None, "CartPole-v1", n_episodes=1, seed=seed)
-        one = storage.DatasetArrays(**part)
-        storage.atomic_savez(journal.next_part_path(path), one.to_arrays())
+        one = DatasetArrays(**part)
+        atomic_savez(journal.next_part_path(path), one.to_arrays())
     names = [p.name for p in journal.unmerged_parts(path)]
-    full = storage.load(path)
+    full = load(path)
     assert full.n_episodes == 4 and full.pending_episodes == 2
-    storage.save(path, replace(full, metadata={**full.metadata, "journal_merged": names}))
-    assert storage.load(path).n_episodes == 4  # not 6
-    storage.consolidate(path)
+    save(path, replace(full, metadata={**full.metadata, "journal_merged": names}))
+    assert load(path).n_episodes == 4  # not 6
+    consolidate(path)
     assert not journal.journal_dir(path).exists()
-    assert storage.load(path).n_episodes == 4
+    assert load(path).n_episodes == 4

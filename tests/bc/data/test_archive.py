@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bc
-from bc import storage
+from bc.data.archive import load, save
+from bc.data.arrays import DatasetArrays
+from bc.data.editing import delete_episodes
 from bc.errors import DatasetError, MissingImagesError
 from tests.tiny_envs import TinyEnv, constant_expert
 
@@ -30,12 +32,12 @@ def _sb2_arrays(lengths=(3, 2)):
 
 
 def test_real_sb2_files_load(sb2_cartpole, sb2_pendulum):
-    cp = storage.load(sb2_cartpole)
+    cp = load(sb2_cartpole)
     assert (cp.n_episodes, cp.n_steps) == (100, 49_527)
     assert cp.episode_returns.mean() == pytest.approx(495.27)
     assert cp.metadata == {} and np.all(cp.episode_seeds == -1)
     assert str(cp.action_space()) == "Discrete(2)"
-    pe = storage.load(sb2_pendulum)
+    pe = load(sb2_pendulum)
     assert (pe.n_episodes, pe.n_steps) == (100, 20_000)
     assert pe.action_space().shape == (1,)
     assert np.all(pe.episode_lengths == 200)
@@ -44,44 +46,44 @@ def test_real_sb2_files_load(sb2_cartpole, sb2_pendulum):
 def test_hand_built_sb2_file_round_trips(tmp_path):
     arrays = _sb2_arrays()
     np.savez(tmp_path / "h.npz", **arrays)
-    data = storage.load(tmp_path / "h")
+    data = load(tmp_path / "h")
     assert data.n_episodes == 2 and list(data.episode_lengths) == [3, 2]
-    storage.save(tmp_path / "h2", data)
-    again = storage.load(tmp_path / "h2.npz")
+    save(tmp_path / "h2", data)
+    again = load(tmp_path / "h2.npz")
     for key, value in arrays.items():
         np.testing.assert_array_equal(getattr(again, key), value)
 
 
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(DatasetError, match=r"nope\.npz: no such file"):
-        storage.load(tmp_path / "nope.npz")
+        load(tmp_path / "nope.npz")
     (tmp_path / "d.npz").mkdir()
     with pytest.raises(DatasetError, match=r"is a folder, expected an \.npz archive"):
-        storage.load(tmp_path / "d.npz")
+        load(tmp_path / "d.npz")
 
 
 def test_corrupt_truncated_and_foreign_files(tmp_path):
     (tmp_path / "text.npz").write_text("hello")
     with pytest.raises(DatasetError, match=r"text\.npz: not an \.npz archive \(does not start"):
-        storage.load(tmp_path / "text.npz")
+        load(tmp_path / "text.npz")
     (tmp_path / "empty.npz").write_bytes(b"")
     with pytest.raises(DatasetError, match=r"not an \.npz archive \(empty file\)"):
-        storage.load(tmp_path / "empty.npz")
+        load(tmp_path / "empty.npz")
     np.savez(tmp_path / "full.npz", **_sb2_arrays())
     blob = (tmp_path / "full.npz").read_bytes()
     (tmp_path / "cut.npz").write_bytes(blob[: len(blob) // 2])
     with pytest.raises(DatasetError, match=r"cut\.npz: .*(corrupt or truncated)"):
-        storage.load(tmp_path / "cut.npz")
+        load(tmp_path / "cut.npz")
     np.savez(tmp_path / "foreign.npz", weights=np.zeros(3), bias=np.zeros(1))
     with pytest.raises(
         DatasetError,
         match=r"missing key\(s\) obs, actions, rewards, episode_returns, episode_starts \(found: weights, bias\)",
     ):
-        storage.load(tmp_path / "foreign.npz")
+        load(tmp_path / "foreign.npz")
     np.save(tmp_path / "single.npy", np.zeros(3))
     (tmp_path / "single.npz").write_bytes((tmp_path / "single.npy").read_bytes())
     with pytest.raises(DatasetError, match="not an .npz archive"):
-        storage.load(tmp_path / "single.npz")
+        load(tmp_path / "single.npz")
 
 
 def test_pickled_arrays_are_refused_not_unpickled(tmp_path):
@@ -91,7 +93,7 @@ def test_pickled_arrays_are_refused_not_unpickled(tmp_path):
     with pytest.raises(
         DatasetError, match="'obs' holds pickled Python objects; refusing to unpickle"
     ):
-        storage.load(tmp_path / "p.npz")
+        load(tmp_path / "p.npz")
 
 
 def test_every_problem_of_a_file_is_reported_together(tmp_path):
@@ -101,7 +103,7 @@ def test_every_problem_of_a_file_is_reported_together(tmp_path):
     arrays["episode_returns"] = np.zeros(4)
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(DatasetError) as info:
-        storage.load(tmp_path / "bad.npz")
+        load(tmp_path / "bad.npz")
     message = str(info.value)
     assert "3 problems" in message
     assert "'actions' has 4 rows but 'obs' has 5" in message
@@ -114,10 +116,10 @@ def test_bad_metadata_and_extra_lengths(tmp_path):
     arrays = _sb2_arrays()
     np.savez(tmp_path / "m.npz", **arrays, metadata=np.array("{not json"))
     with pytest.raises(DatasetError, match="'metadata' is not valid JSON"):
-        storage.load(tmp_path / "m.npz")
+        load(tmp_path / "m.npz")
     np.savez(tmp_path / "e.npz", **arrays, episode_seeds=np.zeros(7, dtype=np.int64))
     with pytest.raises(DatasetError, match="'episode_seeds' has 7 entries, expected 2"):
-        storage.load(tmp_path / "e.npz")
+        load(tmp_path / "e.npz")
 
 
 def test_missing_images_are_counted_and_named(tmp_path):
@@ -130,8 +132,8 @@ def test_missing_images_are_counted_and_named(tmp_path):
         match=r"4 of 7 image files missing: i_images/1\.png \(step 1\), "
         r"i_images/4\.png \(step 4\), i_images/5\.png \(step 5\) and 1 more",
     ):
-        storage.load(tmp_path / "i.npz")
-    assert storage.load(tmp_path / "i.npz", check_images=False).n_steps == 7
+        load(tmp_path / "i.npz")
+    assert load(tmp_path / "i.npz", check_images=False).n_steps == 7
 
 
 def test_sb2_style_cwd_relative_image_paths(tmp_path, monkeypatch):
@@ -139,19 +141,19 @@ def test_sb2_style_cwd_relative_image_paths(tmp_path, monkeypatch):
     env = TinyEnv("image3")
     sub = tmp_path / "run" / "data"
     bc.generate_expert_traj(constant_expert(env), sub / "x", env, n_episodes=1, seed=0)
-    data = storage.load(sub / "x.npz")
+    data = load(sub / "x.npz")
     rewritten = np.array([f"run/data/{p}" for p in data.obs])
     arrays = data.sb2_dict() | {"obs": rewritten}
     np.savez(sub / "sb2.npz", **arrays)
     monkeypatch.chdir(tmp_path)
-    loaded = storage.load(sub / "sb2.npz")
+    loaded = load(sub / "sb2.npz")
     assert loaded.image_path(0).samefile(sub / "x_images" / "0.png")
 
 
 def test_delete_episodes_rewrites_and_removes_images(tmp_path):
     env = TinyEnv("image3")
     bc.generate_expert_traj(constant_expert(env), tmp_path / "del", env, n_episodes=3, seed=0)
-    data = storage.delete_episodes(tmp_path / "del.npz", [1])
+    data = delete_episodes(tmp_path / "del.npz", [1])
     assert data.n_episodes == 2 and list(data.episode_lengths) == [3, 5]
     np.testing.assert_array_equal(data.episode_seeds, [0, 2])
     names = {p.name for p in (tmp_path / "del_images").glob("*.png")}
@@ -168,20 +170,20 @@ def test_delete_episodes_rewrites_and_removes_images(tmp_path):
     bc.generate_expert_traj(
         constant_expert(env), tmp_path / "del", env, n_episodes=1, seed=0, append=True
     )
-    after = storage.load(tmp_path / "del.npz")
+    after = load(tmp_path / "del.npz")
     assert after.obs[-1] == "del_images/14.png"
     assert len(set(after.obs)) == after.n_steps
     with pytest.raises(DatasetError, match=r"no episode \[5\] \(dataset has 3\)"):
-        storage.delete_episodes(tmp_path / "del.npz", [5])
+        delete_episodes(tmp_path / "del.npz", [5])
     # deleting every episode leaves an empty dataset, which can be recorded into again
-    empty = storage.delete_episodes(tmp_path / "del.npz", [0, 1, 2])
+    empty = delete_episodes(tmp_path / "del.npz", [0, 1, 2])
     assert empty.n_episodes == 0 and empty.n_steps == 0
-    assert storage.load(tmp_path / "del.npz").n_episodes == 0
+    assert load(tmp_path / "del.npz").n_episodes == 0
     assert not any((tmp_path / "recorded_images").glob("*.png"))
     bc.generate_expert_traj(
         constant_expert(env), tmp_path / "del", env, n_episodes=1, seed=0, append=True
     )
-    again = storage.load(tmp_path / "del.npz")
+    again = load(tmp_path / "del.npz")
     assert again.n_episodes == 1 and again.image_path(0).is_file()
 
 
@@ -190,7 +192,7 @@ def test_delete_episodes_rewrites_and_removes_images(tmp_path):
 def test_episode_boundaries(lengths, draw):
     starts = np.zeros(sum(lengths), dtype=bool)
     starts[np.cumsum([0, *lengths[:-1]])] = True
-    data = storage.DatasetArrays(
+    data = DatasetArrays(
         obs=np.arange(sum(lengths), dtype=np.float32).reshape(-1, 1),
         actions=np.zeros((sum(lengths), 1), dtype=np.int64),
         rewards=np.ones(sum(lengths)),

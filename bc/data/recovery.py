@@ -1,6 +1,6 @@
 """Putting a dataset back in order after a writer was killed: backups, temp files, bad journal.
 
-Every repair runs under the dataset's lock (`bc.lock`), so it never races a live writer; when
+Every repair runs under the dataset's lock (`bc.data.lock`), so it never races a live writer; when
 another writer holds the lock, nothing is repaired and the dataset is read as it is.
 
 A recording that replaces a dataset moves its journal to `name.npz.bak.journal/` and then its
@@ -22,9 +22,9 @@ import logging
 import os
 from pathlib import Path
 
-from bc import journal
+from bc.data import journal
+from bc.data.lock import DatasetLock, read_holder
 from bc.errors import DatasetError, DatasetLockedError, DatasetWriteError
-from bc.lock import DatasetLock, read_holder
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _restore_journal(path: Path) -> None:
 
 def drop_backup(path: Path) -> None:
     """Delete the backup and its journal once the new dataset holds an episode (lock held)."""
-    from bc.images import delete_own_images
+    from bc.data.images import delete_own_images
 
     bak, bak_journal = backup_path(path), backup_journal(path)
     stored = stored_image_paths([bak, *journal.all_parts(bak)])

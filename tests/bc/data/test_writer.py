@@ -18,9 +18,10 @@ CHILD = textwrap.dedent(
     import resource, signal, sys
     import numpy as np
     import bc
-    from bc import storage
+    from bc.data.arrays import DatasetArrays
+    from bc.data.archive import load, save
     from bc.errors import DatasetWriteError
-    from bc.recorder import Recorder
+    from bc.data.recorder import Recorder
     from tests.tiny_envs import TinyEnv
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -29,17 +30,17 @@ CHILD = textwrap.dedent(
 
     # 1. saving a dataset that does not fit keeps the old file, and leaves no temp file
     small = bc.generate_expert_traj(lambda o: 0, folder + "/old", "CartPole-v1", n_episodes=1, seed=0)
-    big = storage.load(folder + "/old.npz")
-    big = storage.DatasetArrays(**{**big.sb2_dict(), "obs": np.tile(big.obs, (400, 1)),
+    big = load(folder + "/old.npz")
+    big = DatasetArrays(**{**big.sb2_dict(), "obs": np.tile(big.obs, (400, 1)),
         "actions": np.tile(big.actions, (400, 1)), "rewards": np.tile(big.rewards, 400),
         "episode_starts": np.tile(big.episode_starts, 400), "episode_returns": np.tile(big.episode_returns, 400)})
     import os
     resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(folder + "/old.npz") + 4096, hard))
     try:
-        storage.save(folder + "/old.npz", big)
+        save(folder + "/old.npz", big)
     except DatasetWriteError as exc:
         print("save-error:", exc)
-    print("old-episodes:", storage.load(folder + "/old.npz").n_episodes)
+    print("old-episodes:", load(folder + "/old.npz").n_episodes)
 
     # 2. a recorder whose episodes cannot be written keeps them, then saves them all
     env = TinyEnv("image3")
@@ -70,7 +71,7 @@ CHILD = textwrap.dedent(
 def test_full_disk_loses_nothing(tmp_path):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     out = subprocess.run(
         [sys.executable, str(script), str(tmp_path)],
         capture_output=True,
