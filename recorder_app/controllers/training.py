@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtCore import QObject
 
 from recorder_app.state import TrainSettings
-from recorder_app.workers.train_worker import TrainJob
+from recorder_app.workers.train_worker import TrainJob, TrainSignals
 
 
-class TrainingController(QObject):
+class TrainingController(TrainSignals):
     """Starts, cancels and reports the training job; the panel only shows what it reports.
 
-    Signals:
-        batch(BatchReport): after each batch.
-        epoch(EpochReport): after each epoch.
-        trained(TrainResult): a run ended (also when cancelled); its policy is saved.
-        evaluated(object): the policy's EvalResult.
-        failed(str, str): what failed and a one-line message.
-        done(): the job is over.
-        eval_progress(int, int, float): evaluation episode k of n done, running mean return.
+    Its signals (`TrainSignals`: batch, epoch, trained, evaluated, failed, done, eval_progress)
+    relay those of whichever job runs, so the panel connects once.
     """
-
-    batch = pyqtSignal(object)
-    epoch = pyqtSignal(object)
-    trained = pyqtSignal(object)
-    evaluated = pyqtSignal(object)
-    failed = pyqtSignal(str, str)
-    done = pyqtSignal()
-    eval_progress = pyqtSignal(int, int, float)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,13 +28,7 @@ class TrainingController(QObject):
         if self.is_running():
             return
         job = TrainJob(settings, self)
-        job.batch.connect(self.batch)
-        job.epoch.connect(self.epoch)
-        job.trained.connect(self.trained)
-        job.evaluated.connect(self.evaluated)
-        job.failed.connect(self.failed)
-        job.done.connect(self.done)
-        job.eval_progress.connect(self.eval_progress)
+        job.relay_to(self)
         self.job = job
         job.start()
 

@@ -20,8 +20,8 @@ from recorder_app.workers.jobs import start_job
 log = logging.getLogger(__name__)
 
 
-class TrainJob(QObject):
-    """One training run as a job (`recorder_app.workers.jobs`); reports through signals.
+class TrainSignals(QObject):
+    """What a training run reports: declared once for the job and the controller that relays it.
 
     Signals:
         batch(BatchReport): after each batch.
@@ -41,6 +41,19 @@ class TrainJob(QObject):
     failed = pyqtSignal(str, str)
     done = pyqtSignal()
     eval_progress = pyqtSignal(int, int, float)
+
+    def relay_to(self, target: TrainSignals) -> None:
+        """Re-emit every signal of this object as `target`'s signal of the same name."""
+        for name in TRAIN_SIGNALS:
+            getattr(self, name).connect(getattr(target, name))
+
+
+TRAIN_SIGNALS = ("batch", "epoch", "trained", "evaluated", "failed", "done", "eval_progress")
+"""The names of `TrainSignals`' signals."""
+
+
+class TrainJob(TrainSignals):
+    """One training run as a job (`recorder_app.workers.jobs`); reports through `TrainSignals`."""
 
     def __init__(self, settings: TrainSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
