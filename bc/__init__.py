@@ -52,7 +52,7 @@ _EXPORTS = {
     "check_dataset": "bc.data.checks",
     "TrainConfigError": "bc.errors",
     "TrainingError": "bc.errors",
-    "dagger": "bc.interactive",
+    "dagger": "bc.interactive.rounds",
 }
 
 __all__ = sorted(_EXPORTS)

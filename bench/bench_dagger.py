@@ -25,15 +25,11 @@ import numpy as np
 import bc
 from bc.data.arrays import DatasetArrays
 from bc.experts import lunar_lander_heuristic
-from bc.interactive import (
-    DisagreementGate,
-    RoundReport,
-    TrainSettings,
-    collect,
-    eval_seeds,
-    evaluate,
-    train_on_labels,
-)
+from bc.interactive.collection import collect
+from bc.interactive.gates import DisagreementGate
+from bc.interactive.rounds import RoundReport
+from bc.interactive.seeds import eval_seeds
+from bc.interactive.training import TrainSettings, evaluate, train_on_labels
 
 ENV_ID = "LunarLander-v3"
 TARGET = 200.0

@@ -253,7 +253,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
     if os.geteuid() != 0:
         os.chmod(shared / "ro", 0o555)
     code = (
-        "import os, sys, bc.cli, bc.cli.dataset_cmds, bc.cli.edit_cmds, bc.record, tqdm\n"
+        "import os, sys, bc.cli, bc.cli.record_cmds, bc.cli.edit_cmds, bc.record, tqdm\n"
         "import gymnasium as gym; gym.make('CartPole-v1')\n"
         "if os.geteuid() == 0:\n"
         "    os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
@@ -267,7 +267,7 @@ def hostile_cases(t: Tally, base: Path) -> None:
         expect_error=True,
     )
     full = (
-        "import resource, signal, sys, bc.cli, bc.cli.dataset_cmds, bc.record, tqdm\n"
+        "import resource, signal, sys, bc.cli, bc.cli.record_cmds, bc.record, tqdm\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.RLIM_INFINITY))\n"
         "sys.exit(bc.cli.main(sys.argv[1:]))\n"

@@ -145,7 +145,8 @@ def shoot_correction(folder: Path) -> None:
     from PyQt6.QtWidgets import QApplication
 
     import bc
-    from bc.interactive import DisagreementGate, TrainSettings
+    from bc.interactive.gates import DisagreementGate
+    from bc.interactive.training import TrainSettings
     from bc.trainer import History
     from recorder_app.errors_ui import ErrorChannel
     from recorder_app.main_window import MainWindow

@@ -98,6 +98,46 @@ def test_nothing_in_the_project_imports_the_old_module_paths():
     assert found == {}
 
 
+# Packages whose __init__ re-exports its modules' names for users: the project imports each
+# name from the module that defines it (docs/design.md, "Module paths").
+REEXPORTING_PACKAGES = ("bc.interactive",)
+
+
+def test_the_project_imports_names_from_their_modules_not_the_reexporting_packages():
+    found = {}
+    for folder in ("bc", "recorder_app", "tests", "bench", "docs"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            bad = sorted(_imports(path) & set(REEXPORTING_PACKAGES))
+            if bad and path.name != "__init__.py":
+                found[str(path.relative_to(ROOT))] = bad
+    assert found == {}
+
+
+def test_the_reexporting_packages_reexport_every_public_name_of_their_modules():
+    import importlib
+    import inspect
+    import pkgutil
+
+    for name in REEXPORTING_PACKAGES:
+        package = importlib.import_module(name)
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{name}.{info.name}")
+            defined = {
+                k
+                for k, v in vars(module).items()
+                if not k.startswith("_")
+                and (inspect.isfunction(v) or inspect.isclass(v))
+                and v.__module__ == module.__name__
+            }
+            assert defined <= set(package.__all__), (
+                module.__name__,
+                defined - set(package.__all__),
+            )
+            for k in package.__all__:
+                if hasattr(module, k) and k in defined:
+                    assert getattr(package, k) is getattr(module, k)
+
+
 def test_the_old_module_paths_still_import_the_same_objects():
     import importlib
 

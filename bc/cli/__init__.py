@@ -22,9 +22,13 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Each group module exposes `register(subparsers)`; the order here is the order in --help.
 _GROUPS = (
-    "bc.cli.dataset_cmds",
+    "bc.cli.record_cmds",
+    "bc.cli.inspect_cmds",
+    "bc.cli.export_cmds",
     "bc.cli.edit_cmds",
     "bc.cli.train_cmds",
+    "bc.cli.eval_cmds",
+    "bc.cli.sb3_cmds",
     "bc.cli.merge_cmds",
     "bc.cli.convert_cmds",
     "bc.cli.curation_cmds",

@@ -74,7 +74,9 @@ def _load_gate(spec: str) -> Any:
 
 
 def _dagger(args: argparse.Namespace) -> int:
-    from bc.interactive import DisagreementGate, RoundReport, TrainSettings, dagger
+    from bc.interactive.gates import DisagreementGate
+    from bc.interactive.rounds import RoundReport, dagger
+    from bc.interactive.training import TrainSettings
 
     if args.rounds < 0 or args.episodes_per_round < 1 or args.eval_episodes < 1:
         raise BCError("--rounds must be >= 0, --episodes-per-round and --eval-episodes >= 1")

@@ -15,6 +15,7 @@ import logging
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn
 
 from tqdm import tqdm
@@ -144,6 +145,18 @@ def require_env(
         why = "" if metadata is None else " (the dataset's metadata names none, as in SB2's files)"
         raise UsageError(f"{command} needs an env: give --env ID{why}")
     return choice
+
+
+def check_out_path(out: str | Path, flag: str = "--out") -> None:
+    """Refuse an output path that is a folder, or whose parent is a file."""
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError(f"{flag} {out} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"{flag} {out}: {parent} is a file, not a folder")
 
 
 def deprecated(message: str) -> None:

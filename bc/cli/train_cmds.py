@@ -1,11 +1,10 @@
-"""`demorec train`, `eval`, `pretrain-sb3`: behaviour cloning from the shell."""
+"""`demorec train`: a behaviour-cloning policy from datasets, saved and evaluated."""
 
 from __future__ import annotations
 
 import argparse
 import math
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,37 +16,14 @@ from bc.cli.options import (
     evaluate_with_progress,
     note,
     progress,
-    require_env,
-    sb3_progress_callback,
 )
-from bc.data.archive import load
-from bc.errors import BCError, EnvError, UsageError
-
-
-def _arg(check: Callable[[Any, str], Any], name: str) -> Callable[[str], Any]:
-    """An argparse type from one of `bc.train.config`'s checks (bad values: usage error, exit 2)."""
-
-    def parse(text: str) -> Any:
-        from bc.errors import TrainConfigError
-
-        try:
-            return check(text, name)
-        except TrainConfigError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = name
-    return parse
-
-
-def _checks() -> Any:
-    from bc.train import config
-
-    return config
+from bc.cli.train_options import add_training_options, config_arg, config_checks, first_metadata
+from bc.errors import EnvError, UsageError
 
 
 def register(sub: Any) -> None:
-    """Add the training sub-commands to the `demorec` parser."""
-    c = _checks()
+    """Add the `train` sub-command to the `demorec` parser."""
+    c = config_checks()
     d = c.TrainConfig()
     train = sub.add_parser(
         "train",
@@ -56,7 +32,7 @@ def register(sub: Any) -> None:
         "save it as a .zip, and evaluate it in the env the dataset was recorded in (or --env). "
         "Under torchrun it trains across processes and machines.",
     )
-    _add_training_options(train, c, d)
+    add_training_options(train, c, d)
     train.add_argument(
         "--out", default=None, help="policy file to write (default: <dataset>.policy.zip)"
     )
@@ -74,7 +50,7 @@ def register(sub: Any) -> None:
     )
     train.add_argument(
         "--train-fraction",
-        type=_arg(c.fraction, "--train-fraction"),
+        type=config_arg(c.fraction, "--train-fraction"),
         default=d.train_fraction,
         help="share of the data used for training",
     )
@@ -88,7 +64,7 @@ def register(sub: Any) -> None:
     train.add_argument("--eval-env", metavar="ID", default=None, help="deprecated: use --env")
     train.add_argument(
         "--eval-episodes",
-        type=_arg(c.non_negative_int, "--eval-episodes"),
+        type=config_arg(c.non_negative_int, "--eval-episodes"),
         default=10,
         help="evaluation episodes after training (0: none)",
     )
@@ -114,129 +90,9 @@ def register(sub: Any) -> None:
     )
     train.set_defaults(handler=_train)
 
-    ev = sub.add_parser(
-        "eval",
-        help="evaluate a saved policy in an env",
-        description="Play a saved policy for some episodes and print the mean and spread of "
-        "its returns.",
-    )
-    ev.add_argument("policy", help="policy file (.zip) written by demorec train or bc.BC.save")
-    add_env_options(ev, "play the policy in", from_dataset=False)
-    ev.add_argument(
-        "--dataset",
-        default=None,
-        help="without --env: play in the env this dataset was recorded in",
-    )
-    ev.add_argument(
-        "--trust-env-module",
-        action="store_true",
-        help="let an env id read from --dataset import its module (module:EnvName)",
-    )
-    ev.add_argument(
-        "--episodes", type=_arg(c.positive_int, "--episodes"), default=10, help="episodes to play"
-    )
-    ev.add_argument(
-        "--seed",
-        type=_arg(c.seed_value, "--seed"),
-        default=0,
-        help="episode i is reset with seed + i",
-    )
-    ev.add_argument(
-        "--max-policy-mb",
-        type=_arg(c.positive_int, "--max-policy-mb"),
-        default=1024,
-        help="refuse policy weights that inflate past this many MiB",
-    )
-    ev.set_defaults(handler=_eval)
-
-    sb3 = sub.add_parser(
-        "pretrain-sb3",
-        help="pretrain a Stable-Baselines3 model, then train it",
-        description="Pretrain a Stable-Baselines3 model on a dataset by behaviour cloning, "
-        "optionally go on with RL (model.learn), and save it (needs the sb3 extra).",
-    )
-    _add_training_options(sb3, c, d)
-    sb3.add_argument(
-        "--algo",
-        default="ppo",
-        choices=["ppo", "a2c", "dqn", "sac", "td3"],
-        help="SB3 algorithm",
-    )
-    add_env_options(sb3, "build the model for and train it in")
-    sb3.add_argument("--out", required=True, help="SB3 model file (.zip)")
-    sb3.add_argument(
-        "--learn-steps",
-        type=_arg(c.non_negative_int, "--learn-steps"),
-        default=0,
-        help="RL timesteps of model.learn after pretraining",
-    )
-    sb3.add_argument(
-        "--eval-episodes",
-        type=_arg(c.non_negative_int, "--eval-episodes"),
-        default=10,
-        help="evaluation episodes after each stage (0: none)",
-    )
-    sb3.set_defaults(handler=_pretrain_sb3)
-
-
-def _add_training_options(parser: Any, c: Any, d: Any) -> None:
-    """Add what `train` and `pretrain-sb3` share: datasets, epochs, rate, batches, seed, device.
-
-    `c` is `bc.train.config` (the value checks), `d` its default `TrainConfig`.
-    """
-    parser.add_argument(
-        "dataset", nargs="+", help="dataset path(s) (.npz, ours or SB2's) or glob patterns"
-    )
-    parser.add_argument(
-        "--epochs",
-        type=_arg(c.positive_int, "--epochs"),
-        default=d.epochs,
-        help="passes over the training set",
-    )
-    parser.add_argument(
-        "--lr", type=_arg(c.positive_float, "--lr"), default=d.learning_rate, help="Adam's rate"
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=_arg(c.positive_int, "--batch-size"),
-        default=d.batch_size,
-        help="samples per batch",
-    )
-    parser.add_argument(
-        "--val-interval",
-        type=_arg(c.positive_int, "--val-interval"),
-        default=d.val_interval,
-        help="validate every N epochs",
-    )
-    parser.add_argument(
-        "--patience",
-        type=_arg(c.positive_int, "--patience"),
-        default=None,
-        help="stop after this many epochs without a better validation loss (default: never)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=_arg(c.seed_value, "--seed"),
-        default=d.seed,
-        help="seed of the model's weights and of the split",
-    )
-    parser.add_argument(
-        "--device",
-        type=_arg(c.device_name, "--device"),
-        default=d.device,
-        help="auto (a GPU when present), cpu, cuda or cuda:N",
-    )
-
 
 def _fmt(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.4f}"
-
-
-def _first_metadata(datasets: list[str]) -> dict[str, Any]:
-    """The metadata of the first dataset named (the env to evaluate in comes from it)."""
-    from bc.sources import expand
-
-    return load(expand(datasets)[0], check_images=False).metadata
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -271,7 +127,7 @@ def _train(args: argparse.Namespace) -> int:
         args.env = args.env or args.eval_env
     choice, skipped = None, ""
     if args.eval_episodes > 0 and main_rank:
-        choice = env_choice(args, _first_metadata(args.dataset))
+        choice = env_choice(args, first_metadata(args.dataset))
         if choice is None:
             skipped = "not evaluating: the dataset names no env (as SB2's files); give --env ID"
     env, why = _eval_env(choice, args)
@@ -341,95 +197,3 @@ def _eval_env(choice: EnvChoice | None, args: argparse.Namespace) -> tuple[Any, 
         if not choice.from_metadata:
             raise
         return None, f"not evaluating in the recorded env: {exc}"
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from bc.train.policies import Policy
-
-    policy = Policy.load(args.policy, max_bytes=args.max_policy_mb << 20)
-    metadata = load(args.dataset, check_images=False).metadata if args.dataset else None
-    choice = env_choice(args, metadata)
-    if choice is None:
-        raise UsageError("eval needs an env: give --env ID (or --dataset recorded in it)")
-    env = choice.make(args, render_mode=None)
-    try:
-        if env.action_space != policy.action_space or (
-            env.observation_space.shape != policy.observation_space.shape
-        ):
-            raise BCError(
-                f"the policy ({policy.observation_space} -> {policy.action_space}) does not fit "
-                f"{choice.describe()} ({env.observation_space} -> {env.action_space})"
-            )
-        result = evaluate_with_progress(policy, env, args.episodes, seed=args.seed)
-    finally:
-        env.close()
-    print(
-        f"{choice.describe()}: mean return {result.mean_return:.2f} +/- {result.std_return:.2f} "
-        f"over {args.episodes} episodes; lengths {min(result.lengths)}-{max(result.lengths)}"
-    )
-    return 0
-
-
-def _pretrain_sb3(args: argparse.Namespace) -> int:
-    try:
-        import stable_baselines3 as sb3
-    except ImportError as exc:
-        raise BCError(
-            "pretrain-sb3 needs stable-baselines3: pip install 'demo-recorder[sb3]'"
-        ) from exc
-    from bc.train.adapters import make_adapter
-    from bc.train.api import open_dataset, save_policy
-    from bc.train.config import TrainConfig
-    from bc.train.device import resolve_device
-    from bc.train.loop import fit
-    from bc.train.sb3 import check_algorithm
-
-    config = TrainConfig(
-        epochs=args.epochs,
-        learning_rate=args.lr,
-        batch_size=args.batch_size,
-        val_interval=args.val_interval,
-        patience=args.patience,
-        seed=args.seed,
-        device=args.device,
-    )
-    choice = require_env(args, _first_metadata(args.dataset), "pretrain-sb3")
-    env = choice.make(args, render_mode=None)
-    try:
-        check_algorithm(args.algo, env.action_space)
-        ds = open_dataset(args.dataset, config)
-        try:
-            ds.check_env(env)
-            algo = getattr(sb3, args.algo.upper())
-            model = algo(
-                "CnnPolicy" if ds.is_image else "MlpPolicy",
-                env,
-                seed=args.seed,
-                device=resolve_device(config.device),
-            )
-            with progress(config.epochs * len(ds.train_loader), "batch", "pretraining") as bar:
-
-                def on_batch(report: Any) -> None:
-                    bar.update(1)
-                    bar.set_postfix(epoch=report.epoch, loss=f"{report.loss:.4f}")
-
-                history = fit(
-                    make_adapter(model, model.device), ds, config, batch_callback=on_batch
-                )
-        finally:
-            ds.close()
-        if args.eval_episodes > 0:
-            before = evaluate_with_progress(model, env, args.eval_episodes, seed=10_000)
-            print(
-                f"pretrained {args.algo.upper()} for {len(history.epochs)} epochs: mean return "
-                f"{before.mean_return:.2f} +/- {before.std_return:.2f}"
-            )
-        if args.learn_steps:
-            model.learn(args.learn_steps, callback=sb3_progress_callback(args.learn_steps))
-            if args.eval_episodes > 0:
-                after = evaluate_with_progress(model, env, args.eval_episodes, seed=10_000)
-                print(f"after learn({args.learn_steps}): mean return {after.mean_return:.2f}")
-    finally:
-        env.close()
-    print(f"-> {save_policy(model, args.out, history, config)}")
-    return 0

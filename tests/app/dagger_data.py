@@ -6,7 +6,8 @@ from pathlib import Path
 
 import bc
 from bc.envs import make_env
-from bc.interactive import DisagreementGate, TrainSettings
+from bc.interactive.gates import DisagreementGate
+from bc.interactive.training import TrainSettings
 
 
 def make_corrected(path: Path, steps: int = 60, corrections: int = 2) -> Path:

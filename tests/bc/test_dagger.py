@@ -16,7 +16,9 @@ from bc.data.editing import delete_episodes
 from bc.data.recorder import Recorder
 from bc.dataset import ExpertDataset
 from bc.experts import cartpole_balance
-from bc.interactive import DisagreementGate, TakeoverExpert, collect
+from bc.interactive.collection import collect
+from bc.interactive.gates import DisagreementGate
+from bc.interactive.takeover import TakeoverExpert
 from bc.labels import count_labels, intervention_counts, label_mask
 from tests.bc.test_sb2_compat import sb2_load
 

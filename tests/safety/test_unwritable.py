@@ -20,7 +20,7 @@ from tests.safety.conftest import run_script
 PRELUDE = """
 import contextlib, io, os, resource, signal, sys
 from pathlib import Path
-import bc, bc.data.checks, bc.cli, bc.cli.dataset_cmds, bc.cli.edit_cmds, bc.record, bc.envs, tqdm
+import bc, bc.data.checks, bc.cli, bc.cli.record_cmds, bc.cli.edit_cmds, bc.record, bc.envs, tqdm
 from bc.errors import BCError, DatasetWriteError
 from bc.data.recorder import Recorder
 from tests.tiny_envs import TinyEnv
