@@ -147,7 +147,7 @@ def shoot_correction(folder: Path) -> None:
     import bc
     from bc.interactive.gates import DisagreementGate
     from bc.interactive.training import TrainSettings
-    from bc.trainer import History
+    from bc.train.loop import History
     from recorder_app.errors_ui import ErrorChannel
     from recorder_app.main_window import MainWindow
     from recorder_app.session import Session, SessionOptions
