@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bc.evaluation import EvalResult
-from bc.train.loop import BatchReport
-from bc.trainer import History
+from bc.train.loop import BatchReport, History
 from recorder_app.state import TrainResult
 from recorder_app.widgets.train_status import TrainStatus, duration
 from tests.app.conftest import QT_MARKS
