@@ -1,9 +1,14 @@
-"""The dataset panel's table: columns, one row's texts, the filters, the totals line."""
+"""The dataset panel's episode table: the widget, its columns, one row's texts, the totals line."""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from recorder_app.input.latency import summarise as summarise_latency
 from recorder_app.state import DatasetSummary, EpisodeRow
@@ -28,6 +33,92 @@ KIND_FILTERS = ("all kinds", "demonstration", "correction", "rollout")
 """The kind filter's choices: every episode, or one `episode_kind` (docs/dagger.md)."""
 PLOT_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
 NPZ_FILTER = "Expert datasets (*.npz);;All files (*)"
+
+
+class EpisodeTable(QTableWidget):
+    """One row per episode (undone ones struck out); selecting rows picks episodes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        rows_header = self.verticalHeader()
+        assert rows_header is not None
+        rows_header.setVisible(False)
+        rows_header.setDefaultSectionSize(self.fontMetrics().height() + 6)  # compact rows
+        header = self.horizontalHeader()
+        assert header is not None
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+    def show_rows(self, rows: Sequence[EpisodeRow]) -> None:
+        """Show these episodes, keeping the selected rows that still exist."""
+        selected = set(self.selected_episodes())
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row_cells(row)):
+                self.setItem(r, c, _cell(row, c, text))
+        self.select_episodes(sorted(i for i in selected if i < len(rows)))
+        if rows:
+            self.scrollToBottom()
+
+    def fit_columns(self) -> None:
+        """Ask for the width that shows every column up to Seed (tags and note may scroll)."""
+        header = self.horizontalHeader()
+        assert header is not None
+        self.resizeColumnsToContents()
+        through_seed = sum(header.sectionSize(c) for c in range(COLUMNS.index("Seed") + 1))
+        bar = self.verticalScrollBar()
+        extra = 2 * self.frameWidth() + (bar.sizeHint().width() if bar is not None else 0)
+        self.setMinimumWidth(through_seed + extra)
+
+    def filter_rows(self, rows: Sequence[EpisodeRow], shown: Callable[[EpisodeRow], bool]) -> None:
+        """Hide the rows `shown` says no to."""
+        for r, row in enumerate(rows):
+            self.setRowHidden(r, not shown(row))
+
+    def visible_episodes(self) -> list[int]:
+        """Indices of the rows the filter shows."""
+        return [r for r in range(self.rowCount()) if not self.isRowHidden(r)]
+
+    def selected_episodes(self) -> list[int]:
+        """Indices of the selected rows."""
+        model = self.selectionModel()
+        if model is None:
+            return []
+        return sorted(index.row() for index in model.selectedRows())
+
+    def select_episodes(self, indices: Sequence[int]) -> None:
+        """Select these rows (replacing the selection)."""
+        self.clearSelection()
+        mode = self.selectionMode()
+        self.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for i in indices:
+            self.selectRow(i)
+        self.setSelectionMode(mode)
+
+
+def _cell(row: EpisodeRow, c: int, text: str) -> QTableWidgetItem:
+    """Column `c` of an episode's row: its text, colour, alignment and tooltip."""
+    item = QTableWidgetItem(text)
+    if c in (7, 8) and text:
+        item.setToolTip(text if c == 7 else row.note)
+    if row.undone:
+        font = item.font()
+        font.setStrikeOut(True)
+        item.setFont(font)
+    if c == 1 and row.flag:
+        item.setForeground(QColor("#2e7d32" if row.flag > 0 else "#c62828"))
+    if c in NUMERIC:  # numbers; the seed (long) starts at the left edge
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if c == 4:
+        item.setToolTip(
+            "terminated: the env ended the episode"
+            if row.terminated
+            else "truncated: a time limit, or ended early (Ctrl+E)"
+        )
+    return item
 
 
 def row_cells(row: EpisodeRow) -> tuple[str, ...]:
