@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from bc.evaluation import EvalResult
 from bc.selection import EpisodeSelection
 from bc.train.loop import BatchReport, EpochReport
+from recorder_app.core.auto_retrain import AutoRetrain
 from recorder_app.state import DatasetSummary, TrainResult, TrainSettings
 from recorder_app.widgets.episode_selection import EpisodeSelector
 from recorder_app.widgets.train_controls import TrainControls
@@ -65,11 +66,8 @@ class TrainPanel(QWidget):
         self.corrections = False
         """True when the dataset holds correction episodes."""
         self._labels_at_start = (0, False)
-        self.auto_state = ""
-        """Automatic retrain (docs/dagger.md): "" idle, "stopping" (the round's recording
-        merges), "reloading" (the dataset is read again), "training" (then Correct resumes)."""
-        self._corrections_seen = 0
-        """Correction episodes saved since Correct was switched on."""
+        self.auto = AutoRetrain()
+        """Automatic retrain per round (docs/dagger.md); `retrain_every` sets its `every`."""
         self._build()
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
 
@@ -215,7 +213,7 @@ class TrainPanel(QWidget):
     def show_failed(self, _title: str, message: str) -> None:
         """Training failed (the error channel shows the dialog)."""
         self.status.say(f"Training failed: {message}")
-        self.auto_state = ""  # no new policy: Correct stays off
+        self.auto.training_failed()
 
     def show_done(self) -> None:
         """The job is over: Pretrain again."""
@@ -223,10 +221,9 @@ class TrainPanel(QWidget):
         self._timer.stop()
         self._redraw()
         self.controls.set_running(False, can_start=self.dataset is not None)
-        if self.auto_state == "training":  # the round's policy is trained and scored
-            self.auto_state = ""
-            if self.result is not None and not self.result.cancelled:
-                self.correct_button.setChecked(True)  # it corrects the next round
+        trained = self.result is not None and not self.result.cancelled
+        if self.auto.training_done(trained):
+            self.correct_button.setChecked(True)  # the new policy corrects the next round
 
     def _redraw(self) -> None:
         """Redraw the plots on a timer (not per point)."""
@@ -253,34 +250,29 @@ class TrainPanel(QWidget):
 
     # -- automatic retrain per round ------------------------------------------------------------
 
+    @property
+    def auto_state(self) -> str:
+        """The automatic round's state (`recorder_app.core.auto_retrain`); "" when idle."""
+        return self.auto.state
+
     def episode_saved(self, kind: str) -> None:
         """An episode of this `kind` was saved; the Nth correction of a round retrains."""
-        n = self.retrain_every.value()
-        if not (n and kind == "correction" and self.correct_button.isChecked()):
-            return
-        self._corrections_seen += 1
-        if self._corrections_seen >= n and not self.auto_state and not self.running:
-            self.auto_state = "stopping"
-            self.status.say(
-                f"{self._corrections_seen} corrections: saving the round, then retraining..."
-            )
+        self.auto.every = self.retrain_every.value()
+        if self.auto.episode_saved(kind, self.correct_button.isChecked(), self.running):
+            self.status.say(f"{self.auto.seen} corrections: saving the round, then retraining...")
             self.correct_button.setChecked(False)  # stops recording: the journal merges
 
     def set_recording(self, recording: bool) -> None:
         """Whether the app records now (the round's file is merged once it stops)."""
-        if self.auto_state == "stopping" and not recording:
-            self.auto_state = "reloading"
+        self.auto.recording_changed(recording)
 
     def _auto_dataset_ready(self) -> None:
-        """The merged dataset was read again (`set_labels`): train on it."""
-        if self.auto_state == "reloading":
-            self.auto_state = "" if self.running else "training"  # a Pretrain click came first
-            if self.auto_state:
-                QTimer.singleShot(0, self.start_training)  # after the window has shown the dataset
+        """The merged dataset was read again (`set_labels`): the round's training may start."""
+        if self.auto.dataset_reloaded(self.running):
+            QTimer.singleShot(0, self.start_training)  # after the window has shown the dataset
 
     def _on_correct_toggled(self, on: bool) -> None:
+        self.auto.correct_switched(on)
         if on:
-            self._corrections_seen = 0
-            self.auto_state = ""  # switched on (by hand or by the retrain): a new round
             self.watch_button.setChecked(False)
         self.correct_requested.emit(self.result.policy if on and self.result else None)
