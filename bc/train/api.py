@@ -130,7 +130,11 @@ def train(
     context = distributed.setup(config.device)
     is_main = context is None or context.is_main
     own = not isinstance(datasets, ExpertDataset)
-    dataset = open_dataset(datasets, config)
+    try:
+        dataset = open_dataset(datasets, config)
+    except BaseException:
+        distributed.teardown(context)  # the group is left on every path, not only after training
+        raise
     made_env = None
     try:
         check_finite_values(dataset)

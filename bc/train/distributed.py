@@ -3,6 +3,12 @@
 `torchrun` sets RANK, WORLD_SIZE, LOCAL_RANK and the rendezvous; `setup` joins the group
 (gloo on CPU, NCCL on GPU) with a timeout, so a process whose peer died stops with an error
 instead of waiting forever. torchrun itself ends the other processes when one exits non-zero.
+
+`teardown` must really free the group while the interpreter is alive: a gloo group still alive
+when Python finalizes is destroyed during module cleanup, and a gloo thread that then needs the
+GIL (to drop a tensor) is ended by the interpreter inside C++, which aborts the process with
+"terminate called without an active exception". See `_import_before_joining` for what kept it
+alive.
 """
 
 from __future__ import annotations
@@ -84,6 +90,7 @@ def setup(device: str = "auto") -> Context | None:
     backend = "nccl" if dev.type == "cuda" else "gloo"
     owns = not dist.is_initialized()
     if owns:
+        _import_before_joining()
         try:
             dist.init_process_group(backend, timeout=TIMEOUT)
         except Exception as exc:
@@ -91,7 +98,18 @@ def setup(device: str = "auto") -> Context | None:
     return Context(rank, world, local, dev, owns)
 
 
+def _import_before_joining() -> None:
+    """Import, before the group exists, the torch module that would pin it in default arguments.
+
+    `torch.distributed.nn.functional` declares `group=group.WORLD` defaults, evaluated when it is
+    first imported. DistributedDataParallel imports it (through torch._dynamo) after the group is
+    formed, so those defaults held the default gloo group: `destroy_process_group` then left its
+    threads running until interpreter finalization (the abort above). Imported now, they are None.
+    """
+    import torch.distributed.nn.functional  # noqa: F401
+
+
 def teardown(context: Context | None) -> None:
-    """Leave the process group (only one that `setup` joined)."""
+    """Leave the process group (only one that `setup` joined); its gloo threads stop here."""
     if context is not None and context.owns_group and dist.is_initialized():
         dist.destroy_process_group()

@@ -112,6 +112,46 @@ def test_the_cli_under_torchrun_trains_sb2_cartpole_to_an_expert_score(tmp_path,
     assert float(loss) == pytest.approx(record["history"]["best_val_loss"], rel=1e-4)
 
 
+_THREADS_AFTER_TRAIN = """
+import os, sys
+from bc.train.api import train
+from bc.train.config import TrainConfig
+
+config = TrainConfig(epochs=2, traj_limitation=6, seed=0, device="cpu", policy="mlp")
+train(sys.argv[1], config)
+names = sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task"))
+with open(os.path.join(sys.argv[2], "threads" + os.environ["RANK"]), "w") as fh:
+    fh.write(",".join(names))
+"""
+
+
+def test_training_under_torchrun_stops_the_gloo_threads_before_the_interpreter_exits(
+    tmp_path, sb2_cartpole
+):
+    # A gloo group still alive at interpreter finalization is destroyed there, and a gloo thread
+    # that then needs the GIL aborts the process ("terminate called without an active
+    # exception"). DistributedDataParallel used to pin the group (torch.distributed.nn.functional
+    # imported after init_process_group keeps group.WORLD in its default arguments), so
+    # destroy_process_group left these threads running until exit.
+    script = tmp_path / "threads_after_train.py"
+    script.write_text(_THREADS_AFTER_TRAIN)
+    env = dict(os.environ, OMP_NUM_THREADS="1", BC_DIST_TIMEOUT="120")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
+    proc = subprocess.run(
+        [*cmd, str(script), str(sb2_cartpole), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for rank in (0, 1):
+        names = (tmp_path / f"threads{rank}").read_text().split(",")
+        assert names, rank
+        # gloo_tcp_loop, pt_gloo_runloop: the group would still be alive
+        assert not [n for n in names if "gloo" in n], (rank, names)
+
+
 def _rank_pid(parent: int, rank: int) -> int | None:
     """The pid of the worker process with RANK=rank under torchrun's `parent` (via /proc)."""
     for entry in os.listdir("/proc"):
