@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QFont, QFontDatabase
+from PyQt6.QtGui import QFont, QFontDatabase, QResizeEvent
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 from superqt.utils import qthrottled
 
@@ -77,7 +77,10 @@ class HeadsUpLine(QFrame):
         self._line.setFont(mono)
         self._line.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self._line.setWordWrap(True)  # a narrow window shows the line on two rows, never cut
-        self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self._two_rows = 2 * self._line.fontMetrics().lineSpacing() + 2
+        """Room kept for two rows, so the view above does not jump when the line wraps."""
+        self._line.setMinimumHeight(self._two_rows)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self._badge)
@@ -106,6 +109,18 @@ class HeadsUpLine(QFrame):
         line = "  │ ".join(p.replace(" ", "\u00a0") for p in format_line(status).split("  │  "))
         if line != self._line.text():
             self._line.setText(line)
+            self._fit_rows()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        """Keep every wrapped row of the line visible at the new width."""
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Ask for the rows the line needs at its width (Qt's layouts would squeeze a wrap)."""
+        needed = max(self._two_rows, self._line.heightForWidth(max(1, self._line.width())))
+        if needed != self._line.minimumHeight():
+            self._line.setMinimumHeight(needed)
 
 
 def overlay_for(status: HudStatus) -> str:

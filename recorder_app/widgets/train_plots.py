@@ -134,3 +134,6 @@ class RoundsPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no type 
             self.bc_points.setData([x for x, _ in plain], [y for _, y in plain])
         if rounds:
             self.round_curve.setData([x for x, _ in rounds], [y for _, y in rounds])
+        # labels from 0, so one point or close rounds read as where they are, not as a zoom
+        most = max(x for x, _, _ in self.rounds)
+        self.setXRange(0, most * 1.08 if most > 0 else 1.0, padding=0)

@@ -1,11 +1,26 @@
-"""The Train panel's settings form: the episode selection, then policy, epochs, rates, device."""
+"""The Train panel's settings form: the episode selection, then policy, epochs, rates, device.
+
+The rows after the selection fold behind one line that sums them up ("Settings: mlp · 30
+epochs · lr 0.001 ..."), folded by default: the defaults train well, and the live plots below
+get the room.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from bc.selection import EpisodeSelection
 from recorder_app.state import TrainSettings
@@ -13,7 +28,7 @@ from recorder_app.widgets.episode_selection import EpisodeSelector
 
 
 class TrainSettingsForm(QWidget):
-    """One form: which episodes (an `EpisodeSelector`), then the training's settings."""
+    """One form: which episodes (an `EpisodeSelector`), then the training's settings (foldable)."""
 
     def __init__(self, selector: EpisodeSelector, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,9 +51,14 @@ class TrainSettingsForm(QWidget):
         # the label sits beside the selector's first row, as it would beside a one-row field
         episodes = QLabel("Episodes")
         episodes.setMaximumHeight(selector.first_row_height())
-        form = QFormLayout(self)
+        self.fold = QToolButton(checkable=True, autoRaise=True)
+        self.fold.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.fold.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.fold.toggled.connect(self.set_expanded)
+        self._form = form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(episodes, selector)
+        form.addRow(self.fold)
         form.addRow("Policy", self.preset)
         form.addRow("Epochs", self.epochs)
         form.addRow("Learning rate", self.learning_rate)
@@ -48,6 +68,45 @@ class TrainSettingsForm(QWidget):
         form.addRow("Seed", self.seed)
         form.addRow("Evaluate on (episodes)", self.eval_episodes)
         form.addRow("Device", self.device)
+        for box in (self.epochs, self.batch_size, self.seed, self.eval_episodes):
+            box.valueChanged.connect(self._sum_up)
+        self.learning_rate.valueChanged.connect(self._sum_up)
+        self.val_fraction.valueChanged.connect(self._sum_up)
+        for combo in (self.preset, self.split, self.device):
+            combo.currentTextChanged.connect(self._sum_up)
+        self.set_expanded(False)
+
+    @property
+    def expanded(self) -> bool:
+        """True when the settings rows show."""
+        return self.fold.isChecked()
+
+    def set_expanded(self, on: bool) -> None:
+        """Show or fold the rows after the episode selection."""
+        self.fold.setChecked(on)
+        self.fold.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        for row in range(2, self._form.rowCount()):
+            self._form.setRowVisible(row, on)
+        self._sum_up()
+
+    def summary(self) -> str:
+        """The settings in one line, as the folded header shows them."""
+        return (
+            f"{self.preset.currentText()} policy · {self.epochs.value()} epochs · "
+            f"lr {self.learning_rate.value():g} · batch {self.batch_size.value()} · "
+            f"{self.val_fraction.value():.0%} validation by {self.split.currentText()} · "
+            f"seed {self.seed.value()} · evaluate {self.eval_episodes.value()} · "
+            f"{self.device.currentText()} device"
+        )
+
+    def _sum_up(self) -> None:
+        text = self.summary()
+        self.fold.setToolTip(text)
+        short = (
+            f"{self.preset.currentText()} · {self.epochs.value()} epochs · "
+            f"lr {self.learning_rate.value():g} · batch {self.batch_size.value()} · ..."
+        )
+        self.fold.setText("Settings" if self.expanded else f"Settings: {short}")
 
     def settings(
         self,

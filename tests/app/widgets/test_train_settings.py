@@ -45,3 +45,21 @@ def test_spin_box_holds_its_range():
     assert (box.minimum(), box.maximum(), box.value()) == (2, 5, 3)
     box.setValue(99)
     assert box.value() == 5
+
+
+def test_the_settings_fold_behind_a_line_that_sums_them_up(qtbot):
+    form = TrainSettingsForm(EpisodeSelector())
+    qtbot.addWidget(form)
+    form.show()
+    assert not form.expanded and not form.epochs.isVisible()  # folded: the plots get the room
+    form.epochs.setValue(12)
+    form.learning_rate.setValue(0.0005)
+    assert "12 epochs" in form.fold.text() and "lr 0.0005" in form.fold.text()
+    assert "seed 0" in form.fold.toolTip()  # the whole summary
+    folded_height = form.sizeHint().height()
+    form.fold.click()
+    assert form.expanded and form.epochs.isVisible() and form.device.isVisible()
+    assert form.fold.text() == "Settings"
+    assert form.sizeHint().height() > folded_height + 100
+    form.fold.click()
+    assert not form.device.isVisible()
