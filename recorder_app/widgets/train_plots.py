@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pyqtgraph as pg
 
@@ -65,24 +66,23 @@ def loss_plot() -> tuple[pg.PlotWidget, pg.PlotDataItem, pg.PlotDataItem, pg.Plo
     batch_curve = loss_plot.plot(
         pen=pg.mkPen((150, 180, 230), width=1), name="train (per batch, smoothed)"
     )
-    # markers in their curve's colour (pyqtgraph's default marker fill is navy for all)
-    train_curve = loss_plot.plot(
-        pen=pg.mkPen(TRAIN_COLOUR, width=2),
-        symbol="o",
-        symbolSize=5,
-        symbolBrush=TRAIN_COLOUR,
-        symbolPen=TRAIN_COLOUR,
-        name="train (epoch)",
-    )
-    val_curve = loss_plot.plot(
-        pen=pg.mkPen(VAL_COLOUR, width=2),
-        symbol="s",
-        symbolSize=6,
-        symbolBrush=VAL_COLOUR,
-        symbolPen=VAL_COLOUR,
-        name="validation",
-    )
+    train_curve = marked_curve(loss_plot, TRAIN_COLOUR, "o", 5, "train (epoch)")
+    val_curve = marked_curve(loss_plot, VAL_COLOUR, "s", 6, "validation")
     return loss_plot, batch_curve, train_curve, val_curve
+
+
+def marked_curve(
+    plot: pg.PlotWidget, colour: Any, symbol: str, size: int, name: str | None = None
+) -> pg.PlotDataItem:
+    """A line with markers, all in one colour (pyqtgraph's default marker fill is navy)."""
+    return plot.plot(
+        pen=pg.mkPen(colour, width=2),
+        symbol=symbol,
+        symbolSize=size,
+        symbolBrush=colour,
+        symbolPen=colour,
+        name=name,
+    )
 
 
 def metric_plot() -> tuple[pg.PlotWidget, pg.PlotDataItem]:
@@ -91,13 +91,7 @@ def metric_plot() -> tuple[pg.PlotWidget, pg.PlotDataItem]:
     plot.setBackground("w")
     plot.setLabel("bottom", "epoch")
     plot.showGrid(x=True, y=True, alpha=0.2)
-    curve = plot.plot(
-        pen=pg.mkPen(METRIC_COLOUR, width=2),
-        symbol="o",
-        symbolSize=5,
-        symbolBrush=METRIC_COLOUR,
-        symbolPen=METRIC_COLOUR,
-    )
+    curve = marked_curve(plot, METRIC_COLOUR, "o", 5)
     return plot, curve
 
 
