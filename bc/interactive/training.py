@@ -23,6 +23,15 @@ class TrainSettings:
     hidden: tuple[int, ...] = (64, 64)
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        """Refuse out-of-range settings when built, before any episode is recorded."""
+        from bc.train.config import non_negative_int, positive_float, positive_int
+
+        positive_int(self.n_epochs, "epochs")
+        positive_int(self.batch_size, "batch_size")
+        positive_float(self.learning_rate, "learning_rate")
+        non_negative_int(self.seed, "seed")
+
 
 def train_on_labels(dataset: str | Path | DatasetArrays, settings: TrainSettings) -> Any:
     """Train a fresh policy on the label steps of `dataset` (the default selection)."""

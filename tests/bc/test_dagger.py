@@ -301,3 +301,21 @@ def test_cli_without_env_for_a_new_dataset_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "needs an env: give --env ID" in err
     assert not (tmp_path / "new.npz").exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "named"),
+    [("--epochs", "0", "epochs"), ("--batch-size", "-1", "batch_size"), ("--lr", "0", "learning")],
+)
+def test_cli_bad_training_setting_fails_before_recording(tmp_path, capsys, flag, value, named):
+    """A bad number is a usage error before any demonstration is written (it used to record 2)."""
+    data = tmp_path / "d.npz"
+    code = main(
+        [
+            "dagger", str(data), "--env", "CartPole-v1", "--expert", "bc.experts:random_expert",
+            "--rounds", "1", "--out", str(tmp_path / "p.zip"), flag, value,
+        ]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and named in err
+    assert not data.exists() and not normalise_path(data).with_name("d.npz.journal").exists()
