@@ -122,7 +122,10 @@ def convert(
     """
     episodes = read(src, env=env)
     if format_of(src) == format_of(dst) == "npz" and _same_file(src, dst) and not overwrite:
-        raise ConversionError(f"{dst} is the source; pass overwrite to convert it in place")
+        raise ConversionError(
+            f"{dst} is the source; to convert it in place pass "
+            "overwrite=True (demorec convert --force)"
+        )
     metadata = dict(episodes.metadata)
     metadata["converted_from"] = str(src)
     episodes = replace(episodes, metadata=metadata)

@@ -52,7 +52,10 @@ def write(episodes: EpisodeSet, path: str | Path, *, overwrite: bool = False) ->
     datasets = _datasets()
     path = Path(path)
     if path.exists() and not overwrite:
-        raise ConversionError(f"{path} exists; choose another name or pass overwrite")
+        raise ConversionError(
+            f"{path} exists; choose another name or replace it "
+            "(overwrite=True, demorec convert --force)"
+        )
     obs_space, act_space = episodes.observation_space, episodes.action_space
     eps = episodes.episodes
     metadata = dict(episodes.metadata)

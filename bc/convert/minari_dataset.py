@@ -49,7 +49,10 @@ def write(episodes: EpisodeSet, dataset_id: str, *, overwrite: bool = False) -> 
 
     if dataset_id in minari.list_local_datasets():
         if not overwrite:
-            raise ConversionError(f"Minari dataset {dataset_id!r} exists; choose another id")
+            raise ConversionError(
+                f"Minari dataset {dataset_id!r} exists; choose another id or replace it "
+                "(overwrite=True, demorec convert --force)"
+            )
         minari.delete_dataset(dataset_id)
     obs_space, act_space = episodes.observation_space, episodes.action_space
     buffers = [

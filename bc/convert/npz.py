@@ -170,7 +170,10 @@ def write(episodes: EpisodeSet, path: str | Path, *, overwrite: bool = False) ->
     """
     path = normalise_path(path)
     if path.exists() and not overwrite:
-        raise ConversionError(f"{path} exists; choose another name or pass overwrite")
+        raise ConversionError(
+            f"{path} exists; choose another name or replace it "
+            "(overwrite=True, demorec convert --force)"
+        )
     space = episodes.observation_space
     metadata = dict(episodes.metadata)
     images = is_image_space(space)

@@ -395,3 +395,17 @@ def test_cartpole_recorded_before_the_key_is_re_simulated_exactly(tmp_path, capl
     assert not caplog.records
     bc.convert("minari:cartpole/old-v0", tmp_path / "back.npz")
     assert_same_dataset(original, load(tmp_path / "back.npz"))
+
+
+def test_cli_existing_target_names_the_force_option(tmp_path, capsys):
+    """The refusal tells a shell user the flag that replaces the target, not the API keyword."""
+    _record(tmp_path / "c.npz", "vector", "discrete", n=2, seed=0)
+    for target in (tmp_path / "c.hf", tmp_path / "d.npz"):
+        assert main(["convert", str(tmp_path / "c.npz"), str(target)]) == 0
+        capsys.readouterr()
+        assert main(["convert", str(tmp_path / "c.npz"), str(target)]) == 1
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "--force" in err
+        assert main(["convert", str(tmp_path / "c.npz"), str(target), "--force"]) == 0
+    assert main(["convert", str(tmp_path / "c.npz"), str(tmp_path / "c.npz")]) == 1
+    assert "--force" in capsys.readouterr().err
