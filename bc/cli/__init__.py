@@ -123,7 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_image_pixels=args.max_image_pixels,
             max_space_size=args.max_space_size,
         )
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe (`| head`) fails here, inside the handling below
+        return code
+    except BrokenPipeError:  # the reader went away (`demorec info x | head`): no message
+        _discard_stdout()
+        return 1
     except UsageError as exc:
         print(f"{where}: error: {one_line(exc)}", file=sys.stderr)
         return 2
@@ -145,6 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def one_line(exc: BaseException) -> str:

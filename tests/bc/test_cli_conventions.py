@@ -248,3 +248,19 @@ def test_train_goes_on_when_the_recorded_env_cannot_be_made_here(tmp_path, capsy
     assert main(["train", str(SB2_CARTPOLE), "--traj-limitation", "2", "--epochs", "1",
                  "--out", str(tmp_path / "q.zip")]) == 0  # fmt: skip
     assert "not evaluating: the dataset names no env" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_is_not_reported_as_an_error(tmp_path, sb2_cartpole):
+    """`demorec info x | head` where head has exited: no 'Broken pipe' line, no traceback."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bc", "info", str(sb2_cartpole), "--episodes"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.stderr == "" and result.returncode == 1
