@@ -166,7 +166,12 @@ def checked_action(expert: Expert, obs: Any, space: gym.Space[Any]) -> tuple[Any
     except ExpertError:
         raise
     except Exception as exc:
-        raise ExpertError(f"expert failed or returned an invalid action: {exc}") from exc
+        shape = getattr(obs, "shape", None)
+        where = f"an observation of shape {shape}" if shape is not None else f"observation {obs!r}"
+        raise ExpertError(
+            f"expert failed or returned an invalid action (on {where}, action space {space}; "
+            f"is it the expert for this env?): {exc}"
+        ) from exc
 
 
 class Rollout:
