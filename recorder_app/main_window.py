@@ -10,7 +10,6 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
-    QHBoxLayout,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -84,9 +83,7 @@ class MainWindow(QMainWindow):
         self.devices = DevicePicker()
         self.controls.set_countdown(self.session.recording.countdown)
         self.controls.set_fps(self.session.recording.fps)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.controls, 1)
-        bottom.addWidget(self.devices, 0, Qt.AlignmentFlag.AlignBottom)
+        self.controls.add_to_settings_row(self.devices)  # beside the buttons: too wide
         record_tab = QWidget()
         layout = QVBoxLayout(record_tab)
         layout.addWidget(self.picker)
@@ -95,7 +92,7 @@ class MainWindow(QMainWindow):
         self.takeover_strip.setVisible(False)
         layout.addWidget(self.takeover_strip)
         layout.addWidget(self.hud)
-        layout.addLayout(bottom)
+        layout.addWidget(self.controls)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(record_tab, "Record")

@@ -226,3 +226,19 @@ def test_choosing_an_env_in_the_list_opens_it_and_focuses_the_view(open_window, 
     picker.env_box.lineEdit().returnPressed.emit()
     picker.env_box.activated.emit(1)
     assert requests == ["MountainCar-v0", "MountainCar-v0"]
+
+
+def test_the_window_fits_a_1280_pixel_wide_screen(open_window, qtbot):
+    win = open_window()
+    qtbot.waitUntil(lambda: win.session.player.human is not None)
+    win.resize(1000, 700)  # narrower than the window can go: it stops at its minimum
+    qtbot.wait(50)
+    assert win.minimumSizeHint().width() <= 1200 and win.width() <= 1200
+    # the gamepad picker sits on the speed row, not beside the six buttons
+    assert win.devices.parentWidget() is win.controls
+    assert win.devices.geometry().top() > win.controls.buttons["record"].geometry().bottom()
+    # the Train dock's button row holds the buttons only; the hand-back delay is below it
+    panel = win.train_panel
+    assert panel.holdoff.mapTo(panel, panel.holdoff.rect().topLeft()).y() > (
+        panel.correct_button.mapTo(panel, panel.correct_button.rect().bottomLeft()).y()
+    )
