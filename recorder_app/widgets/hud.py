@@ -149,4 +149,9 @@ def hint_for(status: HudStatus, keys: dict[str, str]) -> str:
             f"{k('record', '')} stop  ·  {k('discard', '')} re-record  ·  "
             f"{k('end_episode', '')} end episode  ·  {k('pause', '')} pause"
         )
+    if status.control:  # Watch policy: the policy plays, nothing is saved
+        return (
+            f"Watching the policy: hold a game key to take over  ·  nothing is saved  ·  "
+            f"{k('record', '')} record"
+        )
     return f"Practice: nothing is saved  ·  {k('record', '')} record  ·  {k('help', '')} help"
