@@ -18,7 +18,7 @@ from recorder_app.widgets.episode_selection import EpisodeSelector
 from recorder_app.widgets.train_controls import TrainControls
 from recorder_app.widgets.train_plots import LossCurves, RoundsPlot, loss_plot, metric_plot
 from recorder_app.widgets.train_settings import TrainSettingsForm
-from recorder_app.widgets.train_status import TrainStatus
+from recorder_app.widgets.train_status import IDLE_HINTS, NO_EPISODES_HINT, READY_HINT, TrainStatus
 
 __all__ = ["LossCurves", "TrainPanel"]
 
@@ -135,6 +135,8 @@ class TrainPanel(QWidget):
     def _update_selection(self) -> None:
         """Say how many episodes and steps the selection holds; no Pretrain on an empty one."""
         n, total = self.selector.show_counts()
+        if self.result is None and not self.running and self.score_label.text() in IDLE_HINTS:
+            self.status.say(READY_HINT if self.dataset is not None and total else NO_EPISODES_HINT)
         self.pretrain_button.setEnabled(
             self.dataset is not None and not self.running and (n > 0 or total == 0)
         )
@@ -242,6 +244,11 @@ class TrainPanel(QWidget):
         """Use a policy trained elsewhere (or loaded) for Watch."""
         self.result = result
         self.controls.set_policy_buttons_enabled(True)
+        if not self.running:  # not the hint to record and Pretrain: a policy is here
+            self.status.say(
+                f"Policy {result.path.name} loaded: Watch policy or Correct; Pretrain trains "
+                "a new one."
+            )
 
     def _on_watch_toggled(self, on: bool) -> None:
         if on:
