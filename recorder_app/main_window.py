@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
         self.train_panel.set_recording(recording)
         self.picker.setEnabled(not recording)
         self.dataset_panel.set_file_buttons_enabled(not recording)
+        self.dataset_panel.set_recording(recording)
         self.dataset_panel.set_delete_allowed(not recording, "Stop recording to delete episodes")
         for name in ("open_dataset", "new_dataset", "choose_env"):
             self.actions_by_name[name].setEnabled(not recording)
