@@ -262,6 +262,13 @@ class MainWindow(QMainWindow):
         s, info = self.session, self.session.recording.env_info
         if info is None or s.dataset.summary is None:
             return
+        if s.dataset.view.warning:  # recorded in another env: its actions cannot drive this one
+            self.errors.show_error(
+                "Cannot replay",
+                f"{s.dataset.view.warning}.\n\nOpen the env these episodes were recorded in "
+                "(Env box, Ctrl+L), then replay.",
+            )
+            return
         human = s.player.human
         self.replay_panel.describe = human.describe if human is not None else _plain_text
         self.replay_panel.open_episode(s.dataset.path, index, info.env_id, info.kwargs)
