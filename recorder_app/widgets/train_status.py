@@ -98,7 +98,7 @@ class TrainStatus(QWidget):
         )
         self.score_label.setText(
             f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
-            f"{len(result.returns)} episodes{partial} · you: {human} (dataset mean)"
+            f"{len(result.returns)} episodes{partial} · you: {human} (mean of your demonstrations)"
         )
         self.eta_label.setText("done" if not partial else "cancelled")
 
