@@ -57,6 +57,8 @@ class TrainPanel(QWidget):
         self.env_kwargs: dict[str, Any] = {}
         self.human_mean: float | None = None
         self.running = False
+        self.recording = False
+        """The app records into the dataset: its newest episodes reach the file when it stops."""
         """True from a Pretrain click until the job is done."""
         self.result: TrainResult | None = None
         self.curves = LossCurves()
@@ -138,7 +140,16 @@ class TrainPanel(QWidget):
         if self.result is None and not self.running and self.score_label.text() in IDLE_HINTS:
             self.status.say(READY_HINT if self.dataset is not None and total else NO_EPISODES_HINT)
         self.pretrain_button.setEnabled(
-            self.dataset is not None and not self.running and (n > 0 or total == 0)
+            self.dataset is not None
+            and not self.running
+            and not self.recording
+            and (n > 0 or total == 0)
+        )
+        self.pretrain_button.setToolTip(
+            "Stop recording first (Ctrl+R, or Correct off): the episodes being recorded reach "
+            "the file when it stops"
+            if self.recording
+            else ""
         )
 
     def settings(self) -> TrainSettings:
@@ -150,7 +161,7 @@ class TrainPanel(QWidget):
 
     def start_training(self) -> None:
         """Start a run on the current dataset (the click on Pretrain)."""
-        if self.dataset is None or self.running:
+        if self.dataset is None or self.running or self.recording:
             return
         self.watch_button.setChecked(False)
         self.correct_button.setChecked(False)
@@ -222,7 +233,8 @@ class TrainPanel(QWidget):
         self.running = False
         self._timer.stop()
         self._redraw()
-        self.controls.set_running(False, can_start=self.dataset is not None)
+        self.controls.set_running(False, can_start=False)
+        self._update_selection()  # Pretrain again, when a dataset fits and nothing records
         trained = self.result is not None and not self.result.cancelled
         if self.auto.training_done(trained):
             self.correct_button.setChecked(True)  # the new policy corrects the next round
@@ -271,7 +283,9 @@ class TrainPanel(QWidget):
 
     def set_recording(self, recording: bool) -> None:
         """Whether the app records now (the round's file is merged once it stops)."""
+        self.recording = recording
         self.auto.recording_changed(recording)
+        self._update_selection()  # no Pretrain on a file whose newest episodes are not in it
 
     def _auto_dataset_ready(self) -> None:
         """The merged dataset was read again (`set_labels`): the round's training may start."""

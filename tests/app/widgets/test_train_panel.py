@@ -212,3 +212,20 @@ def test_the_score_line_says_what_to_do_next(open_window, qtbot, cartpole_datase
     assert panel.correct_button.isEnabled() and panel.watch_button.isEnabled()
     panel.set_episodes(None)  # the selection changes: the policy's line stays
     assert "loaded" in panel.score_label.text()
+
+
+def test_no_pretrain_while_recording_into_the_dataset(open_window, qtbot, cartpole_dataset):
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel, rec = win.train_panel, win.session.recording
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(rec.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    # the episodes being recorded are only in the journal: training now would miss them
+    assert not panel.pretrain_button.isEnabled()
+    assert panel.pretrain_button.toolTip().startswith("Stop recording first")
+    panel.start_training()  # a programmatic click is refused too
+    assert not panel.running
+    with qtbot.waitSignal(rec.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    assert panel.pretrain_button.toolTip() == ""
