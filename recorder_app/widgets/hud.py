@@ -144,6 +144,11 @@ def hint_for(status: HudStatus, keys: dict[str, str]) -> str:
         return f"{k('pause', '')} resume  ·  {k('step', '')} single step  ·  {k('help', '')} help"
     if status.phase == WAITING:
         return "Turn by turn: hold an action key to step"
+    if status.recording and status.control:  # Correct: how to take over, first
+        return (
+            f"Hold a game key to take over  ·  {k('record', '')} stop  ·  "
+            f"{k('end_episode', '')} end episode  ·  {k('pause', '')} pause"
+        )
     if status.recording:
         return (
             f"{k('record', '')} stop  ·  {k('discard', '')} re-record  ·  "

@@ -55,4 +55,7 @@ def test_the_view_hint_says_the_policy_plays_while_watching():
         assert hint.startswith("Watching the policy: hold a game key to take over")
         assert "nothing is saved" in hint and "Ctrl+R record" in hint
     recording = HudStatus(env_id="CartPole-v1", phase=RUNNING, control="policy", recording=True)
-    assert "Watching" not in hint_for(recording, keys)  # Correct: the recording hints
+    keys |= {"end_episode": "Ctrl+E", "pause": "Ctrl+P"}
+    correcting = hint_for(recording, keys)  # Correct: how to take over, then the recording keys
+    assert correcting.startswith("Hold a game key to take over  ·  Ctrl+R stop")
+    assert "Watching" not in correcting and "nothing is saved" not in correcting
