@@ -10,7 +10,6 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
-    QHBoxLayout,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -84,9 +83,7 @@ class MainWindow(QMainWindow):
         self.devices = DevicePicker()
         self.controls.set_countdown(self.session.recording.countdown)
         self.controls.set_fps(self.session.recording.fps)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.controls, 1)
-        bottom.addWidget(self.devices, 0, Qt.AlignmentFlag.AlignBottom)
+        self.controls.add_to_settings_row(self.devices)  # beside the buttons: too wide
         record_tab = QWidget()
         layout = QVBoxLayout(record_tab)
         layout.addWidget(self.picker)
@@ -95,7 +92,7 @@ class MainWindow(QMainWindow):
         self.takeover_strip.setVisible(False)
         layout.addWidget(self.takeover_strip)
         layout.addWidget(self.hud)
-        layout.addLayout(bottom)
+        layout.addWidget(self.controls)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(record_tab, "Record")
@@ -250,6 +247,7 @@ class MainWindow(QMainWindow):
         self.train_panel.set_recording(recording)
         self.picker.setEnabled(not recording)
         self.dataset_panel.set_file_buttons_enabled(not recording)
+        self.dataset_panel.set_recording(recording)
         self.dataset_panel.set_delete_allowed(not recording, "Stop recording to delete episodes")
         for name in ("open_dataset", "new_dataset", "choose_env"):
             self.actions_by_name[name].setEnabled(not recording)
@@ -263,6 +261,13 @@ class MainWindow(QMainWindow):
         """Open episode `index` of the current dataset in the Replay tab."""
         s, info = self.session, self.session.recording.env_info
         if info is None or s.dataset.summary is None:
+            return
+        if s.dataset.view.warning:  # recorded in another env: its actions cannot drive this one
+            self.errors.show_error(
+                "Cannot replay",
+                f"{s.dataset.view.warning}.\n\nOpen the env these episodes were recorded in "
+                "(Env box, Ctrl+L), then replay.",
+            )
             return
         human = s.player.human
         self.replay_panel.describe = human.describe if human is not None else _plain_text

@@ -7,6 +7,7 @@ from typing import Any
 
 from recorder_app.controllers.correction import label_count, next_round
 from recorder_app.session import Session
+from recorder_app.state import DatasetSummary
 from recorder_app.widgets.train_panel import TrainPanel
 
 
@@ -32,12 +33,18 @@ def show_train_target(panel: TrainPanel, session: Session) -> None:
         info.env_id,
         info.kwargs,
         discrete=info.discrete,
-        human_mean=float(data.episode_returns.mean()) if data is not None else None,
+        human_mean=demonstration_mean(data) if data is not None else None,
     )
     panel.set_episodes(data)
     if data is not None:
         corrected = any(r.kind not in ("", "demonstration") for r in data.rows)
         panel.set_labels(label_count(data), corrected)
+
+
+def demonstration_mean(data: DatasetSummary) -> float | None:
+    """Mean return of the human's own episodes (corrections and rollouts are the policy's)."""
+    returns = [r.ret for r in data.rows if r.kind in ("", "demonstration") and not r.undone]
+    return float(sum(returns) / len(returns)) if returns else None
 
 
 def correct(session: Session, policy: Any, holdoff: float) -> ModeNotice:

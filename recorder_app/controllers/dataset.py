@@ -91,6 +91,9 @@ class DatasetController(QObject):
         """Curation edits made while recording; written when recording stops."""
         self._edits = 0
         """Label writes under way: a load finishing meanwhile may predate them."""
+        self._previous: tuple[Path, bool, bool, str] | None = None
+        """The dataset before Open/New (path, follows_env, replace_next, read_only): back to it
+        when the chosen file cannot be read, so recording never targets an unreadable file."""
 
     @property
     def summary(self) -> DatasetSummary | None:
@@ -148,6 +151,8 @@ class DatasetController(QObject):
         if holder is not None:
             self.locked.emit(target, holder.describe())
             return
+        if self.view.data is not None or not self.view.warning:  # the current file was readable
+            self._previous = (self.path, self.follows_env, self.replace_next, self.read_only)
         self.read_only = ""
         self.path = target
         self.follows_env = False
@@ -278,6 +283,8 @@ class DatasetController(QObject):
         self, generation: int, path: Path, data: DatasetSummary | None, mismatch: str
     ) -> None:
         self._loading = False
+        if generation == self._generation:
+            self._previous = None
         if generation == self._generation and not self._reload_again and not self._edits:
             self._show(DatasetView(path, data, mismatch))
         self._reload_if_asked()
@@ -285,7 +292,15 @@ class DatasetController(QObject):
     def _on_load_failed(self, generation: int, path: Path, message: str) -> None:
         self._loading = False
         if generation == self._generation:
-            self._show(DatasetView(path, None, message))
+            previous, self._previous = self._previous, None
+            if previous is not None and previous[0] != path:  # keep the file that was readable
+                self.path, self.follows_env, self.replace_next, self.read_only = previous
+                self._reload_again = True
+                message += (
+                    f"\n\nStill using {self.path}. Choose another file with Open... or New..."
+                )
+            else:
+                self._show(DatasetView(path, None, message))
             self.failed.emit("Cannot open dataset", message)
         self._reload_if_asked()
 

@@ -248,6 +248,11 @@ class RecordingController(QObject):
 
     def _on_worker_failed(self, title: str, message: str) -> None:
         self.stopping = False  # a failed stop leaves recording on
+        if title == "Cannot open env" and self.env_info is not None:  # what is left, what to do
+            message += (
+                f"\n\nStill playing {self.env_info.env_id}. Pick an env from the Env list "
+                "(Ctrl+L), or type another id and press Enter."
+            )
         self.failed.emit(title, message)
 
     def _on_worker_shutdown_failed(self, message: str) -> None:

@@ -35,6 +35,8 @@ from recorder_app.widgets.histograms import DatasetHistograms
 
 __all__ = ["DatasetPanel", "episode_rows", "row_cells", "row_matches", "totals_text"]
 
+RECORDING_EMPTY = "Recording: each episode appears here as it ends."
+
 
 class DatasetPanel(QWidget):
     """Shows one dataset; asks for files and confirmations; never reads or writes files itself.
@@ -65,6 +67,7 @@ class DatasetPanel(QWidget):
         """Ask before deleting (the question is a real modal box)."""
         self.confirm_labels: bool = True
         """Ask with a dialog in `edit_labels` (tests pass the values instead)."""
+        self._recording = False
         self._delete_allowed = True
         self.file_bar = DatasetFileBar()
         self.filter_bar = EpisodeFilterBar()
@@ -136,7 +139,7 @@ class DatasetPanel(QWidget):
         self.path, self.data = path, data
         self.file_bar.show_path(path, exists=data is not None)
         self.table.show_rows(episode_rows(data) if data is not None else [])
-        self.totals_label.setText(totals_text(data))
+        self._show_totals()
         self.histograms.plot(data)
         self._apply_filter()
         self.table.fit_columns()
@@ -173,6 +176,16 @@ class DatasetPanel(QWidget):
         self._delete_allowed = allowed
         self.delete_button.setToolTip("" if allowed else reason)
         self._update_delete_button()
+
+    def set_recording(self, recording: bool) -> None:
+        """Recording into this dataset or not (an empty one says so, not "press Ctrl+R")."""
+        self._recording = recording
+        self._show_totals()
+
+    def _show_totals(self) -> None:
+        empty = self.data is None or self.data.n_episodes == 0
+        text = RECORDING_EMPTY if self._recording and empty else totals_text(self.data)
+        self.totals_label.setText(text)
 
     def set_file_buttons_enabled(self, enabled: bool) -> None:
         """Open/New are disabled while recording."""

@@ -144,9 +144,19 @@ def hint_for(status: HudStatus, keys: dict[str, str]) -> str:
         return f"{k('pause', '')} resume  ·  {k('step', '')} single step  ·  {k('help', '')} help"
     if status.phase == WAITING:
         return "Turn by turn: hold an action key to step"
+    if status.recording and status.control:  # Correct: how to take over, first
+        return (
+            f"Hold a game key to take over  ·  {k('record', '')} stop  ·  "
+            f"{k('end_episode', '')} end episode  ·  {k('pause', '')} pause"
+        )
     if status.recording:
         return (
             f"{k('record', '')} stop  ·  {k('discard', '')} re-record  ·  "
             f"{k('end_episode', '')} end episode  ·  {k('pause', '')} pause"
+        )
+    if status.control:  # Watch policy: the policy plays, nothing is saved
+        return (
+            f"Watching the policy: hold a game key to take over  ·  nothing is saved  ·  "
+            f"{k('record', '')} record"
         )
     return f"Practice: nothing is saved  ·  {k('record', '')} record  ·  {k('help', '')} help"

@@ -80,6 +80,9 @@ class PadTester(QGroupBox):
         if state is None:
             self.pad_label.setText("No gamepad connected: plug one in (it is picked up at once).")
             held: frozenset[str] = frozenset()
+            for bar in self.bars.values():  # not the unplugged pad's last readings
+                bar.setValue(0)
+            self.raw.setText("")
         else:
             how = (
                 "mapped by SDL: standard layout"

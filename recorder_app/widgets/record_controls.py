@@ -64,6 +64,7 @@ class RecordingControls(QWidget):
         settings_row.addWidget(QLabel("Countdown"))
         settings_row.addWidget(self.countdown_box)
         settings_row.addStretch(1)
+        self._settings_row = settings_row
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons_row)
@@ -72,6 +73,10 @@ class RecordingControls(QWidget):
         self.fps_box.valueChanged.connect(lambda v: self.fps_changed.emit(float(v)))
         self.countdown_box.valueChanged.connect(lambda v: self.countdown_changed.emit(float(v)))
         self.native_button.clicked.connect(lambda: self.fps_box.setValue(round(self._native)))
+
+    def add_to_settings_row(self, widget: QWidget) -> None:
+        """Put `widget` at the right end of the speed row (not beside the wide buttons row)."""
+        self._settings_row.addWidget(widget)
 
     def set_native_fps(self, fps: float | None) -> None:
         """Tell the controls the env's own speed (for the 'native' button)."""

@@ -8,7 +8,7 @@ from recorder_app.widgets.train_settings import spin_box
 
 
 class TrainControls(QWidget):
-    """Two rows: the run and policy buttons with the hand-back delay; then "Retrain after N"."""
+    """Two rows: the run and policy buttons; then "Retrain after N" and the hand-back delay."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,8 +31,7 @@ class TrainControls(QWidget):
         buttons = QHBoxLayout()
         for b in (self.pretrain_button, self.cancel_button, self.watch_button, self.correct_button):
             buttons.addWidget(b)
-        buttons.addWidget(QLabel("hand back after"))
-        buttons.addWidget(self.holdoff)
+        buttons.addStretch(1)
         self.retrain_every = spin_box(0, 10_000, 0)
         self.retrain_every.setSpecialValueText("off")
         self.retrain_every.setSuffix(" corrections")
@@ -44,6 +43,9 @@ class TrainControls(QWidget):
         auto_row = QHBoxLayout()
         auto_row.addWidget(QLabel("Retrain after"))
         auto_row.addWidget(self.retrain_every)
+        auto_row.addSpacing(12)
+        auto_row.addWidget(QLabel("hand back after"))
+        auto_row.addWidget(self.holdoff)
         auto_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -18,7 +18,7 @@ from recorder_app.widgets.episode_selection import EpisodeSelector
 from recorder_app.widgets.train_controls import TrainControls
 from recorder_app.widgets.train_plots import LossCurves, RoundsPlot, loss_plot, metric_plot
 from recorder_app.widgets.train_settings import TrainSettingsForm
-from recorder_app.widgets.train_status import TrainStatus
+from recorder_app.widgets.train_status import IDLE_HINTS, NO_EPISODES_HINT, READY_HINT, TrainStatus
 
 __all__ = ["LossCurves", "TrainPanel"]
 
@@ -57,6 +57,8 @@ class TrainPanel(QWidget):
         self.env_kwargs: dict[str, Any] = {}
         self.human_mean: float | None = None
         self.running = False
+        self.recording = False
+        """The app records into the dataset: its newest episodes reach the file when it stops."""
         """True from a Pretrain click until the job is done."""
         self.result: TrainResult | None = None
         self.curves = LossCurves()
@@ -135,8 +137,19 @@ class TrainPanel(QWidget):
     def _update_selection(self) -> None:
         """Say how many episodes and steps the selection holds; no Pretrain on an empty one."""
         n, total = self.selector.show_counts()
+        if self.result is None and not self.running and self.score_label.text() in IDLE_HINTS:
+            self.status.say(READY_HINT if self.dataset is not None and total else NO_EPISODES_HINT)
         self.pretrain_button.setEnabled(
-            self.dataset is not None and not self.running and (n > 0 or total == 0)
+            self.dataset is not None
+            and not self.running
+            and not self.recording
+            and (n > 0 or total == 0)
+        )
+        self.pretrain_button.setToolTip(
+            "Stop recording first (Ctrl+R, or Correct off): the episodes being recorded reach "
+            "the file when it stops"
+            if self.recording
+            else ""
         )
 
     def settings(self) -> TrainSettings:
@@ -148,7 +161,7 @@ class TrainPanel(QWidget):
 
     def start_training(self) -> None:
         """Start a run on the current dataset (the click on Pretrain)."""
-        if self.dataset is None or self.running:
+        if self.dataset is None or self.running or self.recording:
             return
         self.watch_button.setChecked(False)
         self.correct_button.setChecked(False)
@@ -220,7 +233,8 @@ class TrainPanel(QWidget):
         self.running = False
         self._timer.stop()
         self._redraw()
-        self.controls.set_running(False, can_start=self.dataset is not None)
+        self.controls.set_running(False, can_start=False)
+        self._update_selection()  # Pretrain again, when a dataset fits and nothing records
         trained = self.result is not None and not self.result.cancelled
         if self.auto.training_done(trained):
             self.correct_button.setChecked(True)  # the new policy corrects the next round
@@ -242,6 +256,11 @@ class TrainPanel(QWidget):
         """Use a policy trained elsewhere (or loaded) for Watch."""
         self.result = result
         self.controls.set_policy_buttons_enabled(True)
+        if not self.running:  # not the hint to record and Pretrain: a policy is here
+            self.status.say(
+                f"Policy {result.path.name} loaded: Watch policy or Correct; Pretrain trains "
+                "a new one."
+            )
 
     def _on_watch_toggled(self, on: bool) -> None:
         if on:
@@ -264,7 +283,9 @@ class TrainPanel(QWidget):
 
     def set_recording(self, recording: bool) -> None:
         """Whether the app records now (the round's file is merged once it stops)."""
+        self.recording = recording
         self.auto.recording_changed(recording)
+        self._update_selection()  # no Pretrain on a file whose newest episodes are not in it
 
     def _auto_dataset_ready(self) -> None:
         """The merged dataset was read again (`set_labels`): the round's training may start."""

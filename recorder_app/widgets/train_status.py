@@ -10,6 +10,11 @@ from bc.evaluation import EvalResult
 from bc.train.loop import BatchReport
 from recorder_app.state import TrainResult
 
+NO_EPISODES_HINT = "Record a few episodes, then click Pretrain."
+READY_HINT = "Click Pretrain to train a policy on the episodes above."
+IDLE_HINTS = (NO_EPISODES_HINT, READY_HINT)
+"""What the score line says before any run or policy (which one: are there episodes)."""
+
 
 class TrainStatus(QWidget):
     """Progress and ETA of the training (then of the evaluation), and the score line under it."""
@@ -21,7 +26,7 @@ class TrainStatus(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
         self.eta_label = QLabel("")
-        self.score_label = QLabel("Record a few episodes, then click Pretrain.")
+        self.score_label = QLabel(NO_EPISODES_HINT)
         self.score_label.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
@@ -93,7 +98,7 @@ class TrainStatus(QWidget):
         )
         self.score_label.setText(
             f"Policy: {result.mean_return:.1f} ± {result.std_return:.1f} over "
-            f"{len(result.returns)} episodes{partial} · you: {human} (dataset mean)"
+            f"{len(result.returns)} episodes{partial} · you: {human} (mean of your demonstrations)"
         )
         self.eta_label.setText("done" if not partial else "cancelled")
 

@@ -129,6 +129,7 @@ def test_unknown_env_id_shows_a_dialog_and_the_app_carries_on(open_window, qtbot
         win.picker.open_button.click()
     title, message = blocker.args
     assert title == "Cannot open env" and "unknown env id 'NoSuchEnv-v0'" in message
+    assert "Still playing CartPole-v1. Pick an env from the Env list" in message  # what to do
     assert win.errors.open_boxes()[0].text() == message
     # the old env still runs
     step = win.session.recording.last_status.step
@@ -226,3 +227,34 @@ def test_choosing_an_env_in_the_list_opens_it_and_focuses_the_view(open_window, 
     picker.env_box.lineEdit().returnPressed.emit()
     picker.env_box.activated.emit(1)
     assert requests == ["MountainCar-v0", "MountainCar-v0"]
+
+
+def test_the_window_fits_a_1280_pixel_wide_screen(open_window, qtbot):
+    win = open_window()
+    qtbot.waitUntil(lambda: win.session.player.human is not None)
+    win.resize(1000, 700)  # narrower than the window can go: it stops at its minimum
+    qtbot.wait(50)
+    assert win.minimumSizeHint().width() <= 1200 and win.width() <= 1200
+    # the gamepad picker sits on the speed row, not beside the six buttons
+    assert win.devices.parentWidget() is win.controls
+    assert win.devices.geometry().top() > win.controls.buttons["record"].geometry().bottom()
+    # the Train dock's button row holds the buttons only; the hand-back delay is below it
+    panel = win.train_panel
+    assert panel.holdoff.mapTo(panel, panel.holdoff.rect().topLeft()).y() > (
+        panel.correct_button.mapTo(panel, panel.correct_button.rect().bottomLeft()).y()
+    )
+
+
+def test_episodes_of_another_env_are_not_replayed_in_this_one(open_window, qtbot, app_home):
+    import bc
+
+    path = app_home / "cartpole.npz"
+    bc.generate_expert_traj(lambda _obs: 1, str(path), "CartPole-v1", n_episodes=1, seed=0)
+    win = open_window("MountainCar-v0", dataset=path)
+    qtbot.waitUntil(lambda: win.dataset_panel.table.rowCount() == 1, timeout=10_000)
+    assert win.session.dataset.view.warning.startswith("Does not fit MountainCar-v0")
+    with qtbot.waitSignal(win.errors.error_shown, timeout=10_000) as blocker:
+        win.replay_episode(0)
+    title, message = blocker.args
+    assert title == "Cannot replay" and "Open the env these episodes were recorded in" in message
+    assert win.tabs.currentIndex() == 0 and win.replay_panel.index == -1  # nothing replayed

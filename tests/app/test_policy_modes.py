@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 import bc
 from bc.data.archive import load
@@ -60,3 +63,26 @@ def test_the_train_panel_targets_the_env_and_a_dataset_only_when_usable(
     returns = load(path).episode_returns
     assert panel.dataset == path and panel.human_mean == float(returns.mean())
     assert panel.labels == int(load(path).episode_lengths.sum())
+
+
+def test_your_mean_return_counts_your_demonstrations_not_the_corrections(
+    open_window, qtbot, app_home
+):
+    from tests.app.dagger_data import make_corrected
+
+    path = make_corrected(Path(app_home) / "corrected.npz", steps=60, corrections=2)
+    data = load(path)
+    demos = data.episode_kind == "demonstration"
+    assert demos.any() and not demos.all()
+    win = open_window(dataset=path, env_kwargs={"max_episode_steps": 60})
+    s, panel = win.session, win.train_panel
+    qtbot.waitUntil(lambda: s.dataset.summary is not None, timeout=20_000)
+    policy_modes.show_train_target(panel, s)
+    assert panel.human_mean == pytest.approx(float(data.episode_returns[demos].mean()))
+    # the policy's episodes ended early: they must not pull "you" down
+    summary = s.dataset.summary
+    rows = tuple(replace(r, ret=5.0) if r.kind == "correction" else r for r in summary.rows)
+    shorter = replace(summary, rows=rows)
+    assert policy_modes.demonstration_mean(shorter) == pytest.approx(60.0)
+    only_corrections = replace(summary, rows=tuple(r for r in rows if r.kind == "correction"))
+    assert policy_modes.demonstration_mean(only_corrections) is None

@@ -47,3 +47,21 @@ def test_saved_episodes_are_appended_without_reloading_the_file(open_window, qtb
     qtbot.waitUntil(lambda: controller.summary.n_episodes == on_disk.n_episodes)
     assert [r.seed for r in controller.summary.rows] == list(on_disk.episode_seeds)
     np.testing.assert_array_equal(controller.summary.actions, on_disk.actions)
+
+
+def test_an_unreadable_file_chosen_with_open_keeps_the_readable_dataset(open_window, qtbot):
+    win = open_window()
+    controller = win.session.dataset
+    good = controller.path
+    qtbot.waitUntil(lambda: not controller._loading)
+    corrupt = good.with_name("corrupt.npz")
+    corrupt.write_bytes(b"PK\x03\x04 not a zip archive" * 10)
+    with qtbot.waitSignal(controller.failed, timeout=10_000) as failed:
+        controller.open(corrupt)
+    title, message = failed.args
+    assert title == "Cannot open dataset" and "corrupt.npz" in message
+    assert f"Still using {good}" in message  # the dialog says what happens and what to do
+    assert controller.path == good  # recording still targets the readable file
+    qtbot.waitUntil(lambda: not controller._loading)
+    assert controller.view.path == good and controller.view.warning == ""
+    assert win.dataset_panel.path_label.text().startswith(str(good))

@@ -226,3 +226,18 @@ def test_kind_filter_shows_one_kind_of_episode(qtbot, app_home):
     panel.flag_filter.setCurrentText("any flag")
     panel.kind_filter.setCurrentText("all kinds")
     assert panel.visible_episodes() == every
+
+
+def test_an_empty_dataset_being_recorded_does_not_ask_for_ctrl_r(open_window, qtbot, app_home):
+    win = open_window(env_kwargs={"max_episode_steps": 400}, fps=30)
+    panel = win.dataset_panel
+    qtbot.waitUntil(lambda: win.session.player.human is not None)
+    assert panel.totals_label.text().startswith("No episodes yet: press Ctrl+R")
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    assert panel.totals_label.text() == "Recording: each episode appears here as it ends."
+    qtbot.waitUntil(lambda: (s := win.session.recording.last_status) is not None and s.step > 3)
+    with qtbot.waitSignal(win.session.recording.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()  # stop: the partial episode is kept
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
+    assert panel.totals_label.text().startswith("1 episodes")

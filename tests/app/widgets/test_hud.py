@@ -42,3 +42,20 @@ def test_a_narrow_line_grows_to_show_every_row(qtbot):
     hud.resize(480, 10)  # three rows or more at this width
     qtbot.waitUntil(lambda: _rows_fit(hud), timeout=2000)
     assert hud._line.minimumHeight() > 2 * hud._line.fontMetrics().lineSpacing()
+
+
+def test_the_view_hint_says_the_policy_plays_while_watching():
+    from recorder_app.widgets.hud import hint_for
+
+    keys = {"record": "Ctrl+R", "help": "F1"}
+    human = hint_for(HudStatus(env_id="CartPole-v1", phase=RUNNING), keys)
+    assert human.startswith("Practice: nothing is saved")
+    for control in ("policy", "human"):  # Watch policy, before and during a take-over
+        hint = hint_for(HudStatus(env_id="CartPole-v1", phase=RUNNING, control=control), keys)
+        assert hint.startswith("Watching the policy: hold a game key to take over")
+        assert "nothing is saved" in hint and "Ctrl+R record" in hint
+    recording = HudStatus(env_id="CartPole-v1", phase=RUNNING, control="policy", recording=True)
+    keys |= {"end_episode": "Ctrl+E", "pause": "Ctrl+P"}
+    correcting = hint_for(recording, keys)  # Correct: how to take over, then the recording keys
+    assert correcting.startswith("Hold a game key to take over  ·  Ctrl+R stop")
+    assert "Watching" not in correcting and "nothing is saved" not in correcting

@@ -162,3 +162,27 @@ def test_arrows_and_space_are_captured_with_focus_on_a_button(qtbot, key, name):
     assert editor._capturing is None
     assert editor.table.item(0, 0).text() == name
     assert editor.isVisible()
+
+
+def test_the_tester_clears_the_readings_of_a_pad_unplugged(qtbot):
+    from recorder_app.input import GamepadManager
+    from recorder_app.input.virtual_joystick import VirtualJoystick
+
+    manager = GamepadManager()
+    pad = VirtualJoystick(naxes=6, nbuttons=15, nhats=0, gamecontroller=True, name="Gone Pad")
+    try:
+        pad.set_axis(0, -0.6)
+        manager.poll()
+        env = make_env("CartPole-v1", render_mode=None)
+        editor = KeymapEditor("CartPole-v1", env.action_space, gamepads=manager)
+        qtbot.addWidget(editor)
+        tester = editor.tester
+        manager.poll()
+        qtbot.waitUntil(lambda: tester.bars["LeftX"].value() < -30)
+        assert tester.raw.text().startswith("Raw: Axis0 -0.60")
+    finally:
+        pad.detach()
+    manager.poll()
+    qtbot.waitUntil(lambda: tester.pad_label.text().startswith("No gamepad connected"))
+    assert all(bar.value() == 0 for bar in tester.bars.values())  # no stale stick reading
+    assert tester.raw.text() == ""

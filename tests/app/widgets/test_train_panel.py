@@ -196,3 +196,36 @@ def test_the_dock_chooses_episodes_and_counts_them_before_training(
     panel.sel_tag.setCurrentText("any tag")
     panel.sel_flag.setCurrentText("good")
     qtbot.waitUntil(lambda: panel.selected_counts() == (3, 180), timeout=20_000)
+
+
+def test_the_score_line_says_what_to_do_next(open_window, qtbot, cartpole_dataset):
+    from bc.train.loop import History
+    from recorder_app.state import TrainResult
+
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel = win.train_panel
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    assert panel.score_label.text() == "Click Pretrain to train a policy on the episodes above."
+    policy = TrainResult(None, cartpole_dataset.with_suffix(".zip"), History(), False)
+    panel.set_policy(policy)  # a policy is here: not "Record a few episodes" any more
+    assert panel.score_label.text().startswith("Policy expert_cartpole.zip loaded")
+    assert panel.correct_button.isEnabled() and panel.watch_button.isEnabled()
+    panel.set_episodes(None)  # the selection changes: the policy's line stays
+    assert "loaded" in panel.score_label.text()
+
+
+def test_no_pretrain_while_recording_into_the_dataset(open_window, qtbot, cartpole_dataset):
+    win = open_window(env_kwargs={"max_episode_steps": 60}, dataset=cartpole_dataset)
+    panel, rec = win.train_panel, win.session.recording
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(rec.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    # the episodes being recorded are only in the journal: training now would miss them
+    assert not panel.pretrain_button.isEnabled()
+    assert panel.pretrain_button.toolTip().startswith("Stop recording first")
+    panel.start_training()  # a programmatic click is refused too
+    assert not panel.running
+    with qtbot.waitSignal(rec.recording_changed, timeout=20_000):
+        win.actions_by_name["record"].trigger()
+    qtbot.waitUntil(lambda: panel.pretrain_button.isEnabled(), timeout=10_000)
+    assert panel.pretrain_button.toolTip() == ""

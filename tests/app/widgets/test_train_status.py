@@ -47,7 +47,7 @@ def test_progress_eta_and_the_score_line(qtbot):
     status.evaluated(EvalResult(15.0, 5.0, (10.0, 20.0), (9, 9)), planned=3, human_mean=None)
     assert status.score_label.text() == (
         "Policy: 15.0 ± 5.0 over 2 episodes (evaluation cancelled after 2 of 3) · you: n/a "
-        "(dataset mean)"
+        "(mean of your demonstrations)"
     )
     assert status.eta_label.text() == "cancelled"
     status.evaluated(EvalResult(15.0, 5.0, (10.0, 20.0), (9, 9)), planned=2, human_mean=30.0)
