@@ -29,7 +29,7 @@ from bc.interactive.gates import Gate
 from bc.interactive.seeds import SeedStream, eval_seeds
 from bc.interactive.takeover import Mode, TakeoverExpert
 from bc.interactive.training import TrainSettings, evaluate, train_on_labels
-from bc.rollout import Expert
+from bc.rollout import Expert, checked_action
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,9 @@ def dagger(
             problems = space_problems(data, the_env.observation_space, the_env.action_space)
             if problems:
                 raise BCError(f"{path} does not fit the env: {'; '.join(problems)}")
+            if rounds:  # a wrong expert fails now, not after round 0 has trained
+                first_obs, _ = the_env.reset()  # every data and evaluation reset is seeded
+                checked_action(the_expert, first_obs, the_env.action_space)
         first_round = int(data.episode_round.max()) + 1 if data.is_interactive else 1
         model = train_on_labels(path, settings)
         evals = eval_seeds(data, n_eval_episodes)

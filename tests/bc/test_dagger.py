@@ -319,3 +319,17 @@ def test_cli_bad_training_setting_fails_before_recording(tmp_path, capsys, flag,
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and named in err
     assert not data.exists() and not normalise_path(data).with_name("d.npz.journal").exists()
+
+
+def test_cli_a_wrong_env_expert_fails_before_round_0_trains(tmp_path, capsys):
+    demos = tmp_path / "demos.npz"
+    assert main(["record", "--env", "CartPole-v1", "--expert", "bc.experts:cartpole_balance",
+                 "--episodes", "1", "--out", str(demos)]) == 0  # fmt: skip
+    capsys.readouterr()
+    code = main(["dagger", str(demos), "--expert", "bc.experts:lunar_lander_heuristic",
+                 "--rounds", "1", "--out", str(tmp_path / "p.zip"), "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "expert" in err and "(4,)" in err  # names what the expert was given
+    assert out == ""  # found before round 0 trained and reported
+    assert not (tmp_path / "p.zip").exists()
