@@ -199,6 +199,14 @@ def action_to_array(space: gym.Space[Any], action: Any) -> np.ndarray:
     return arr.astype(space.dtype)
 
 
+def plain_action(action: Any) -> Any:
+    """A Discrete action as a plain int (what key maps describe); a Box action as an array."""
+    a = np.asarray(action)
+    if a.size == 1 and np.issubdtype(a.dtype, np.integer):
+        return int(a.reshape(-1)[0])
+    return a
+
+
 def obs_to_row(space: gym.Space[Any], obs: Any) -> np.ndarray:
     """Coerce an observation to its stored row: Discrete -> int64 (1,); Box -> its dtype and shape.
 

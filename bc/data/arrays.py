@@ -133,6 +133,10 @@ class DatasetArrays:
         """True when the dataset carries `interventions`, `policy_actions` and episode kinds."""
         return self.n_episodes > 0 and len(self.episode_kind) == self.n_episodes
 
+    def policy_driven(self, index: int) -> bool:
+        """True when episode `index` was driven by a policy (a correction or a rollout)."""
+        return self.is_interactive and str(self.episode_kind[index]) != "demonstration"
+
     @property
     def is_image(self) -> bool:
         """True when `obs` holds image file paths."""
@@ -322,6 +326,14 @@ def no_policy_action(actions: np.ndarray, n: int) -> np.ndarray:
     if actions.dtype.kind == "f":
         return np.full(shape, np.nan, dtype=actions.dtype)
     return np.full(shape, -1, dtype=actions.dtype if actions.dtype.kind == "i" else np.int64)
+
+
+def policy_action_or_none(row: Any) -> np.ndarray | None:
+    """A stored `policy_actions` row, or None for the "no policy action" marker (-1 / NaN)."""
+    a = np.asarray(row)
+    if a.dtype.kind == "f":
+        return None if bool(np.isnan(a).any()) else a
+    return None if bool((a < 0).any()) else a
 
 
 def as_kwargs(fields: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from bc.data.arrays import policy_action_or_none
 from bc.data.trajectory import Episode
 from bc.interactive.takeover import TakeoverExpert
 from bc.rollout import EpisodeCollector, Expert, Rollout
@@ -65,14 +66,8 @@ def append_episodes(path: Path, episodes: list[Episode], metadata: dict[str, Any
                     ep.actions[i],
                     float(ep.rewards[i]),
                     intervention=bool(ep.interventions[i]) if interactive else None,
-                    policy_action=_proposal(ep.policy_actions[i]) if interactive else None,
+                    policy_action=policy_action_or_none(ep.policy_actions[i])
+                    if interactive
+                    else None,
                 )
             rec.end_episode(terminated=ep.terminated, final_obs=ep.final_obs)
-
-
-def _proposal(row: np.ndarray) -> np.ndarray | None:
-    """A stored `policy_actions` row, or None for the "no proposal" marker (-1 / NaN)."""
-    row = np.asarray(row)
-    if row.dtype.kind == "f":
-        return None if bool(np.isnan(row).any()) else row
-    return None if bool((row < 0).any()) else row

@@ -21,9 +21,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from bc.data.arrays import DatasetArrays
+from bc.data.arrays import DatasetArrays, policy_action_or_none
 from bc.export_overlay import MAX_SCALE, ExportOptions
 from bc.replay import ReplayCheck
+from bc.spaces import plain_action
 from recorder_app.widgets.env_view import EnvView
 from recorder_app.widgets.step_strips import DisagreementStrip, TakeoverStrip
 
@@ -230,7 +231,7 @@ class ReplayPanel(QWidget):
 
     def _show_takeovers(self, data: DatasetArrays, index: int, sl: slice) -> None:
         """A correction (policy-driven) episode: its take-over steps and the policy's proposals."""
-        driven = data.is_interactive and str(data.episode_kind[index]) != "demonstration"
+        driven = data.policy_driven(index)
         self.takeovers = np.asarray(data.interventions[sl], dtype=bool) if driven else None
         self.proposals = np.asarray(data.policy_actions[sl]) if driven else None
         self.takeover_strip.set_mask(self.takeovers)
@@ -247,11 +248,11 @@ class ReplayPanel(QWidget):
             return
         i = self.step
         control = self.control_at(i)
-        played = self.describe(_plain(self._actions[i]))
+        played = self.describe(plain_action(self._actions[i]))
         parts = [f"step {i + 1}/{self.length}"]
         if control and self.proposals is not None:
-            proposal = _proposal(self.proposals[i])
-            shown = "—" if proposal is None else self.describe(_plain(proposal))
+            proposal = policy_action_or_none(self.proposals[i])
+            shown = "—" if proposal is None else self.describe(plain_action(proposal))
             human = played if control == "human" else "—"
             who = "human in control" if control == "human" else "policy in control"
             parts.append(f"human: {human} · policy: {shown} · {who}")
@@ -259,7 +260,7 @@ class ReplayPanel(QWidget):
             parts.append(f"human {played}")
         parts += [f"reward {self._rewards[i]:.3g}", f"return {self._returns[i]:.3g}"]
         if self.predicted is not None and self.disagree is not None:
-            p = _plain(self.predicted[i])
+            p = plain_action(self.predicted[i])
             mark = "≠" if self.disagree[i] else "="
             label = "current policy" if control else "policy"
             parts.append(f"{label} {mark} {self.describe(p)}")
@@ -281,19 +282,3 @@ class ReplayPanel(QWidget):
     def shutdown(self) -> None:
         """Stop playing (the app is closing)."""
         self._play_timer.stop()
-
-
-def _proposal(row: np.ndarray) -> np.ndarray | None:
-    """A stored `policy_actions` row, or None for the "no proposal" marker (-1 / NaN)."""
-    a = np.asarray(row)
-    if a.dtype.kind == "f":
-        return None if bool(np.isnan(a).any()) else a
-    return None if bool((a < 0).any()) else a
-
-
-def _plain(action: Any) -> Any:
-    """A Discrete action as a plain int (what bindings describe); a Box action as is."""
-    a = np.asarray(action)
-    if a.size == 1 and np.issubdtype(a.dtype, np.integer):
-        return int(a.reshape(-1)[0])
-    return a

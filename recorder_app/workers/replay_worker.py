@@ -13,12 +13,13 @@ import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from bc.data.archive import load
-from bc.data.arrays import DatasetArrays
+from bc.data.arrays import DatasetArrays, policy_action_or_none
 from bc.envs import make_env
 from bc.errors import BCError
 from bc.export import export_frames
 from bc.export_overlay import ExportOptions, caption_lines, prepare_frames
 from bc.replay import EpisodeReplay, ReplayCheck, policy_disagreement
+from bc.spaces import plain_action
 from recorder_app.core.errors import one_line
 from recorder_app.workers.jobs import start_job
 
@@ -198,17 +199,18 @@ def episode_captions(
     rows = data.episode_slice(index)
     actions, rewards = data.actions[rows], data.rewards[rows]
     returns = np.cumsum(rewards)
-    driven = data.is_interactive and str(data.episode_kind[index]) != "demonstration"
+    driven = data.policy_driven(index)
     took = np.asarray(data.interventions[rows], dtype=bool) if driven else None
     proposals = data.policy_actions[rows] if driven else predicted
     captions = []
     for frame in range(n_frames):
         i = min(frame, len(actions) - 1)
-        human = describe(_plain(actions[i]))
+        human = describe(plain_action(actions[i]))
         policy = None
         if proposals is not None and len(proposals):
             row = proposals[min(i, len(proposals) - 1)]
-            policy = "—" if driven and _no_proposal(row) else describe(_plain(row))
+            no_proposal = driven and policy_action_or_none(row) is None
+            policy = "—" if no_proposal else describe(plain_action(row))
         if took is not None and not took[i]:
             human = "—"
         lines = caption_lines(
@@ -218,20 +220,6 @@ def episode_captions(
             lines[0] += "   human in control" if took[i] else "   policy in control"
         captions.append(lines)
     return captions
-
-
-def _no_proposal(row: np.ndarray) -> bool:
-    """True for the stored "no proposal" marker (-1 / NaN)."""
-    a = np.asarray(row)
-    return bool(np.isnan(a).any()) if a.dtype.kind == "f" else bool((a < 0).any())
-
-
-def _plain(action: Any) -> Any:
-    """A Discrete action as a plain int (what bindings describe); a Box action as is."""
-    a = np.asarray(action)
-    if a.size == 1 and np.issubdtype(a.dtype, np.integer):
-        return int(a.reshape(-1)[0])
-    return a
 
 
 __all__ = ["ReplayCheck", "ReplayWorker"]
