@@ -37,13 +37,13 @@ def show_train_target(panel: TrainPanel, session: Session) -> None:
     )
     panel.set_episodes(data)
     if data is not None:
-        corrected = any(r.kind not in ("", "demonstration") for r in data.rows)
+        corrected = not all(r.is_demonstration for r in data.rows)
         panel.set_labels(label_count(data), corrected)
 
 
 def demonstration_mean(data: DatasetSummary) -> float | None:
     """Mean return of the human's own episodes (corrections and rollouts are the policy's)."""
-    returns = [r.ret for r in data.rows if r.kind in ("", "demonstration") and not r.undone]
+    returns = [r.ret for r in data.rows if r.is_demonstration and not r.undone]
     return float(sum(returns) / len(returns)) if returns else None
 
 

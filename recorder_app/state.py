@@ -123,6 +123,11 @@ class EpisodeRow:
     round: int = 0
     """DAgger round of the episode (0 for plain demonstrations)."""
 
+    @property
+    def is_demonstration(self) -> bool:
+        """True for the human's own episode (not driven by a policy)."""
+        return self.kind in ("", "demonstration")
+
 
 @dataclass(frozen=True)
 class DatasetSummary:

@@ -18,7 +18,4 @@ def next_round(summary: DatasetSummary | None) -> int:
 
 def label_count(summary: DatasetSummary) -> int:
     """Human-labelled steps: whole demonstrations plus the steps taken over in corrections."""
-    return sum(
-        row.length if row.kind in ("", "demonstration") else row.interventions
-        for row in summary.rows
-    )
+    return sum(row.length if row.is_demonstration else row.interventions for row in summary.rows)
