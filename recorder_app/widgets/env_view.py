@@ -12,7 +12,8 @@ BANNER_HEIGHT = 64
 NEAREST_FROM_SCALE = 2.0
 """Frames blown up by this factor or more are drawn with nearest-neighbour (crisp pixels)."""
 TAKEOVER_BORDER = QColor(255, 111, 0)
-"""The border drawn while the human has taken over from a policy (the HUD badge's orange)."""
+"""The take-over orange: the view's border while the human drives a policy episode, the HUD
+badge and the take-over bands of the step strips."""
 TAKEOVER_BORDER_WIDTH = 8
 
 

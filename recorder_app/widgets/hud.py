@@ -8,6 +8,7 @@ from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 from superqt.utils import qthrottled
 
 from recorder_app.state import COUNTDOWN, IDLE, PAUSED, WAITING, HudStatus
+from recorder_app.widgets.env_view import TAKEOVER_BORDER
 
 BADGE_STYLES = {
     "rec": "background:#c62828;color:white;",
@@ -17,7 +18,7 @@ BADGE_STYLES = {
     "practice": "background:#546e7a;color:white;",
     "idle": "background:#9e9e9e;color:white;",
     "policy": "background:#2e7d32;color:white;",
-    "takeover": "background:#ff6f00;color:black;",
+    "takeover": f"background:{TAKEOVER_BORDER.name()};color:black;",
 }
 REFRESH_MS = 50
 """The line is redrawn at most this often (20 Hz), whatever the env's speed."""

@@ -8,9 +8,8 @@ from PyQt6.QtGui import QColor, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QWidget
 
 from recorder_app.state import HudStatus
+from recorder_app.widgets.env_view import TAKEOVER_BORDER
 
-TAKEOVER_COLOR = QColor(255, 111, 0)
-"""Orange: the human in control (the HUD badge's colour)."""
 POLICY_COLOR = QColor(200, 230, 200)
 """Pale green: the policy in control."""
 EMPTY_COLOR = QColor(230, 230, 230)
@@ -110,4 +109,4 @@ class TakeoverStrip(QWidget):
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
         """Green background; one orange band per run of take-over steps."""
-        _paint_marks(self, self.marks, self.total, TAKEOVER_COLOR, POLICY_COLOR)
+        _paint_marks(self, self.marks, self.total, TAKEOVER_BORDER, POLICY_COLOR)
