@@ -58,14 +58,14 @@ class GamepadWatch(QObject):
     def select(self, index: int) -> None:
         """Drive with pad `index` of `manager.devices()` (-1: keyboard only)."""
         self.manager.select(index if index >= 0 else None)
-        self._timer.setInterval(ACTIVE_POLL_MS if self.manager.active else GAMEPAD_POLL_MS)
+        self._set_rate()
         self._emit_devices()
 
     def poll(self) -> None:
         """Read hot-plug events: unplugging the active pad pauses, replugging it resumes."""
         active_before = self.manager.active
         events = self.manager.poll()
-        self._timer.setInterval(ACTIVE_POLL_MS if self.manager.active else GAMEPAD_POLL_MS)
+        self._set_rate()
         if not events:
             return
         for event in events:
@@ -78,6 +78,12 @@ class GamepadWatch(QObject):
             elif event.kind == "added":
                 self._on_added(event.name)
         self._emit_devices()
+
+    def _set_rate(self) -> None:
+        """Fast polls while a pad drives; set only on a change (a set restarts the timer)."""
+        interval = ACTIVE_POLL_MS if self.manager.active else GAMEPAD_POLL_MS
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
 
     def _on_added(self, name: str) -> None:
         if self.manager.active is None:
