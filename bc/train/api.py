@@ -130,13 +130,10 @@ def train(
     context = distributed.setup(config.device)
     is_main = context is None or context.is_main
     own = not isinstance(datasets, ExpertDataset)
-    try:
-        dataset = open_dataset(datasets, config)
-    except BaseException:
-        distributed.teardown(context)  # the group is left on every path, not only after training
-        raise
     made_env = None
-    try:
+    dataset: ExpertDataset | None = None
+    try:  # the finally leaves the process group on every path, a failed open included
+        dataset = open_dataset(datasets, config)
         check_finite_values(dataset)
         if isinstance(env, str):
             from bc.envs import make_env
@@ -173,7 +170,7 @@ def train(
     finally:
         if made_env is not None:
             made_env.close()
-        if own:
+        if own and dataset is not None:
             dataset.close()
         distributed.teardown(context)
 
