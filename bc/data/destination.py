@@ -141,8 +141,9 @@ def _set_up(
     images = is_image_space(observation_space)
     check_writable(path.parent)
     recovery.repair(path)
-    existing = path.exists() or bool(journal.all_parts(path))
-    stored = recovery.stored_image_paths([path, *journal.all_parts(path)])
+    parts = journal.all_parts(path)
+    existing = path.exists() or bool(parts)
+    stored = recovery.stored_image_paths([path, *parts])
     if images and image_folder is None:
         inherited = stored if append else []
         image_folder = Path(_default_folder(path, inherited))
