@@ -39,6 +39,20 @@ def _break_folder(folder: Path) -> Path:
     return moved
 
 
+def _break_folder_between_writes(qtbot, session, folder: Path) -> Path:
+    """`_break_folder` while the recorder's writer is idle, so its next write fails with ENOTDIR.
+
+    A swap during a write would fail that write with whatever the half-done swap gives
+    (ENOENT between the rename and the create, or EEXIST from mkdir's own check), not with the
+    error the tests expect. So: pause (no episode ends), wait until every ended episode is on
+    disk, swap. The caller resumes with `resume_if("test")` when it wants the env to run on.
+    """
+    session.recording.pause_for("test")
+    qtbot.waitUntil(lambda: session.recording.paused)
+    qtbot.waitUntil(lambda: len(session.recording.saved) >= session.recording.last_status.episode)
+    return _break_folder(folder)
+
+
 def _mend_folder(folder: Path, moved: Path) -> None:
     if moved.exists():
         folder.unlink()
@@ -51,10 +65,10 @@ def test_failing_disk_pauses_and_saves_elsewhere(open_window, qtbot, tmp_path):
     session = win.session
     _start_recording(qtbot, session)
     qtbot.waitUntil(lambda: len(session.recording.saved) >= 2, timeout=20_000)
-    moved = _break_folder(folder)
+    moved = _break_folder_between_writes(qtbot, session, folder)
     try:
         with qtbot.waitSignal(session.recording.write_trouble, timeout=20_000) as trouble:
-            pass
+            session.recording.resume_if("test")  # the next episode's write meets the file
         assert "Not a directory" in trouble.args[0]
         qtbot.waitUntil(
             lambda: session.recording.paused and session.recording.pause_reason == "cannot save"
@@ -89,7 +103,7 @@ def test_closing_with_a_failing_disk_offers_a_way_out(open_window, qtbot, tmp_pa
     session = win.session
     _start_recording(qtbot, session)
     qtbot.waitUntil(lambda: len(session.recording.saved) >= 1, timeout=20_000)
-    moved = _break_folder(folder)
+    moved = _break_folder_between_writes(qtbot, session, folder)
     try:
         with qtbot.waitSignal(session.recording.write_trouble, timeout=20_000):
             session.shutdown(keep_partial=True)  # what closing does: saving fails, app stays
